@@ -1,0 +1,103 @@
+"""The catalog: components found under `templates/` and the manifest `catalog.yml`.
+
+GitLab finds components at `templates/<name>.yml` and `templates/<name>/template.yml`
+(app/models/ci/catalog/components_project.rb: names of letters, digits, `_` and `-`;
+`.yaml` is never read). `catalog.yml` is this project's manifest: the catalog version,
+and per component a summary and the example input sets that `check` renders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ci_catalog.options import OptionError, read_yaml_file
+from ci_catalog.problems import Problem
+
+MANIFEST = "catalog.yml"
+_NAME = re.compile(r"^[\w-]+$", re.ASCII)
+
+
+@dataclass
+class Example:
+    name: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Component:
+    name: str
+    path: Path
+    summary: str = ""
+    examples: list[Example] = field(default_factory=list)
+
+
+@dataclass
+class Catalog:
+    root: Path
+    version: str = ""
+    components: list[Component] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def discover_templates(root: Path) -> dict[str, Path]:
+    """Component name -> file, in GitLab's lookup order (`<name>.yml` first)."""
+    found: dict[str, Path] = {}
+    templates = root / "templates"
+    for path in sorted(templates.glob("*/template.yml")):
+        if _NAME.match(path.parent.name):
+            found[path.parent.name] = path
+    for path in sorted(templates.glob("*.yml")):
+        if _NAME.match(path.stem):
+            found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def load_catalog(root: Path) -> Catalog:
+    catalog = Catalog(root)
+    templates = discover_templates(root)
+    manifest_path = root / MANIFEST
+    manifest: dict[str, Any] = {}
+    if manifest_path.exists():
+        try:
+            data = read_yaml_file(str(manifest_path), MANIFEST)
+        except OptionError as error:
+            catalog.problems.append(Problem(str(error), str(manifest_path), code="catalog"))
+            data = {}
+        manifest = data if isinstance(data, dict) else {}
+    catalog.version = str(manifest.get("version") or "")
+    entries = manifest.get("components") or {}
+    if not isinstance(entries, dict):
+        catalog.problems.append(Problem("`components` must be a mapping of name to entry", str(manifest_path), code="catalog"))
+        entries = {}
+    for name, path in templates.items():
+        catalog.components.append(_component(name, path, entries.get(name), manifest_path, catalog.problems))
+    for name in entries:
+        if name not in templates:
+            catalog.problems.append(
+                Problem(f"catalog.yml lists `{name}`, but there is no templates/{name}.yml "
+                        f"or templates/{name}/template.yml", str(manifest_path), code="catalog")
+            )
+    return catalog
+
+
+def _component(name: str, path: Path, entry: Any, manifest: Path, problems: list[Problem]) -> Component:
+    component = Component(name, path)
+    if entry is None:
+        problems.append(Problem(f"component `{name}` has no entry in catalog.yml: add a summary and example inputs",
+                                str(manifest), code="catalog"))
+        component.examples = [Example("defaults")]
+        return component
+    if not isinstance(entry, dict):
+        problems.append(Problem(f"catalog.yml entry `{name}` must be a mapping", str(manifest), code="catalog"))
+        return component
+    component.summary = str(entry.get("summary") or "")
+    for index, example in enumerate(entry.get("examples") or [{"name": "defaults"}]):
+        if not isinstance(example, dict) or not isinstance(example.get("inputs", {}), dict):
+            problems.append(Problem(f"catalog.yml `{name}` example {index}: needs `name` and an `inputs` mapping",
+                                    str(manifest), code="catalog"))
+            continue
+        component.examples.append(Example(str(example.get("name", f"example {index + 1}")), example.get("inputs") or {}))
+    return component

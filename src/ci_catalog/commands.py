@@ -1,0 +1,113 @@
+"""What each subcommand does: run the stages, report, return the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ci_catalog.catalog import load_catalog
+from ci_catalog.emit import to_json, to_yaml
+from ci_catalog.options import (
+    OptionError,
+    parse_input_flags,
+    read_component_context,
+    read_variables,
+    read_yaml_file,
+)
+from ci_catalog.problems import Problem
+from ci_catalog.render import RenderOptions, RenderResult, render_path
+from ci_catalog.validate import schema_problems
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def render(args: argparse.Namespace) -> int:
+    options = _render_options(args)
+    result = render_path(args.file, options)
+    if not result.ok:
+        print(result.gitlab_message(), file=sys.stderr)
+        for problem in result.problems:
+            print(f"  {problem.where()}: {problem.message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    sys.stdout.write(to_json(result.data) + "\n" if args.format == "json" else to_yaml(result.data))
+    return EXIT_OK
+
+
+def _render_options(args: argparse.Namespace) -> RenderOptions:
+    options = RenderOptions(features=frozenset(args.feature))
+    if args.inputs_file:
+        options.inputs = read_yaml_file(args.inputs_file, "--inputs-file")
+    flags = parse_input_flags(args.input)
+    if flags:
+        if options.inputs is not None and not isinstance(options.inputs, dict):
+            raise OptionError("--input cannot be combined with an --inputs-file that is not a mapping")
+        options.inputs = {**(options.inputs or {}), **flags}
+    if args.variables_file:
+        options.variables = read_variables(args.variables_file)
+    if args.component_context:
+        options.component = read_component_context(args.component_context)
+    return options
+
+
+@dataclass
+class FileReport:
+    path: str
+    problems: list[Problem]
+
+    @property
+    def valid(self) -> bool:
+        return not any(problem.severity == "error" for problem in self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "valid": self.valid, "problems": [p.as_dict() for p in self.problems]}
+
+
+def validate_report(result: RenderResult) -> FileReport:
+    return FileReport(result.path, result.problems + schema_problems(result))
+
+
+def validate(args: argparse.Namespace) -> int:
+    reports = [validate_report(render_path(path)) for path in args.files]
+    _print_reports(reports, args.format)
+    return EXIT_OK if all(report.valid for report in reports) else EXIT_PROBLEMS
+
+
+def check(args: argparse.Namespace) -> int:
+    root = Path(args.catalog)
+    if not (root / "templates").is_dir():
+        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+    catalog = load_catalog(root)
+    reports = [FileReport(str(root / "catalog.yml"), catalog.problems)] if catalog.problems else []
+    for component in catalog.components:
+        for example in component.examples:
+            options = RenderOptions(inputs=example.inputs, component=_context(component.name, catalog.version))
+            report = validate_report(render_path(component.path, options))
+            report.path = f"{component.path} [{example.name}]"
+            reports.append(report)
+    _print_reports(reports, args.format)
+    if args.format == "text":
+        renders = sum(len(component.examples) for component in catalog.components)
+        print(f"checked {len(catalog.components)} components, {renders} input sets")
+    return EXIT_OK if all(report.valid for report in reports) else EXIT_PROBLEMS
+
+
+def _context(name: str, version: str) -> dict[str, Any]:
+    return {"name": name, "sha": "0" * 40, "version": version or None, "reference": version or "main"}
+
+
+def _print_reports(reports: list[FileReport], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps([report.as_dict() for report in reports], indent=2, ensure_ascii=False))
+        return
+    for report in reports:
+        for problem in report.problems:
+            where = problem.where().replace(problem.file or "<input>", report.path, 1)
+            suffix = f" [{problem.json_path}]" if problem.json_path else ""
+            print(f"{where}: {problem.severity}: {problem.message}{suffix}")
+    bad = [report for report in reports if not report.valid]
+    if bad:
+        print(f"{len(bad)} of {len(reports)} files have problems", file=sys.stderr)

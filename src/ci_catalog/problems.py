@@ -1,0 +1,77 @@
+"""Problems: what every stage returns instead of raising.
+
+A stage never exits or prints; it hands back `Problem` values that name the file and
+the place. Only the CLI turns them into text and exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding, located in a source file (line and column are 1-based; 0 = unknown)."""
+
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    json_path: str = ""
+    code: str = ""
+    severity: Severity = "error"
+
+    def where(self) -> str:
+        """`file:line:column`, with the parts that are known."""
+        parts = [self.file or "<input>"]
+        if self.line:
+            parts.append(str(self.line))
+            if self.column:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "path": self.json_path,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Marks:
+    """Source positions of the nodes of one parsed document, by JSON-style path.
+
+    A mapping entry is marked at its key, a sequence item at the item. A path with no
+    mark of its own (a value inserted by interpolation, say) takes its nearest marked
+    ancestor's place.
+    """
+
+    by_path: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)
+
+    def add(self, path: tuple[object, ...], line: int, column: int) -> None:
+        self.by_path[path] = (line, column)
+
+    def find(self, path: tuple[object, ...]) -> tuple[int, int]:
+        while True:
+            mark = self.by_path.get(path)
+            if mark is not None:
+                return mark
+            if not path:
+                return (1, 1)
+            path = path[:-1]
+
+
+def format_json_path(path: tuple[object, ...]) -> str:
+    """`job.script[0]`: the path form used in reports."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text

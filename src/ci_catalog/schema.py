@@ -1,0 +1,79 @@
+"""Stage 5: validate a document against GitLab's CI JSON schema.
+
+The schema is the one check-jsonschema vendors and keeps current (GitLab's
+app/assets/javascripts/editor/schema/ci.json); it is loaded from that package and
+compiled once per process. Each problem is placed at the node it is about, in the
+source file, and names the JSON path.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import jsonschema
+from check_jsonschema.builtin_schemas import get_builtin_schema
+from jsonschema.exceptions import ValidationError, best_match
+
+from ci_catalog.problems import Marks, Problem, format_json_path
+from ci_catalog.yamlread import Reference
+
+SCHEMA_NAME = "vendor.gitlab-ci"
+MAX_MESSAGE = 240
+_UNEXPECTED = re.compile(r"\('([^']*)'(?:, '[^']*')* (?:was|were) unexpected\)")
+
+
+@functools.cache
+def gitlab_ci_validator() -> jsonschema.Draft7Validator:
+    """GitLab's CI schema, compiled once."""
+    schema = get_builtin_schema(SCHEMA_NAME)
+    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+
+
+def as_json(value: Any) -> Any:
+    """The document as JSON sees it: `!reference` tags are plain lists of strings."""
+    if isinstance(value, dict):
+        return {str(key): as_json(item) for key, item in value.items()}
+    if isinstance(value, (list, Reference)):
+        return [as_json(item) for item in value]
+    return value
+
+
+def schema_errors(document: Any) -> list[ValidationError]:
+    """The most specific schema error under each failing top-level check."""
+    errors = gitlab_ci_validator().iter_errors(as_json(document))
+    return sorted((_most_specific(error) for error in errors), key=lambda e: list(map(str, e.absolute_path)))
+
+
+def is_valid(document: Any) -> bool:
+    return gitlab_ci_validator().is_valid(as_json(document))
+
+
+def validate_document(document: Any, marks: Marks, path: str, prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """Schema problems of a document, each at its place in the file `path`."""
+    problems = []
+    for error in schema_errors(document):
+        where = prefix + tuple(error.absolute_path)
+        unexpected = _UNEXPECTED.search(error.message) if error.validator == "additionalProperties" else None
+        if unexpected:
+            where += (unexpected.group(1),)
+        line, column = marks.find(where)
+        problems.append(
+            Problem(_short(error.message), path, line, column, json_path=format_json_path(where), code="schema")
+        )
+    return problems
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    """Follow anyOf/oneOf branches to the error that explains the failure best."""
+    while error.context:
+        deeper = best_match(error.context)
+        if deeper is None or deeper is error:
+            break
+        error = deeper
+    return error
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
