@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import SHARED, shared_path
 
 CASES_FILE = SHARED / "conformance" / "interpolation-cases.yaml"

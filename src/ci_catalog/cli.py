@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except Exception:  # the edge: anything unexpected is a bug, reported as one
+    except Exception:  # noqa: BLE001 -- the edge: anything unexpected is a bug, reported as one
         print("ci-catalog: internal error (please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL

@@ -21,7 +21,6 @@ from ci_catalog.yamlread import Reference
 
 SCHEMA_NAME = "vendor.gitlab-ci"
 MAX_MESSAGE = 240
-_UNEXPECTED = re.compile(r"\('([^']*)'(?:, '[^']*')* (?:was|were) unexpected\)")
 
 
 @functools.cache
@@ -55,14 +54,33 @@ def validate_document(document: Any, marks: Marks, path: str, prefix: tuple[Any,
     problems = []
     for error in schema_errors(document):
         where = prefix + tuple(error.absolute_path)
-        unexpected = _UNEXPECTED.search(error.message) if error.validator == "additionalProperties" else None
-        if unexpected:
-            where += (unexpected.group(1),)
+        unexpected = _unexpected_key(error)
+        if unexpected is not None:
+            where += (unexpected,)
         line, column = marks.find(where)
         problems.append(
             Problem(_short(error.message), path, line, column, json_path=format_json_path(where), code="schema")
         )
     return problems
+
+
+def _unexpected_key(error: ValidationError) -> str | None:
+    """The key an `additionalProperties: false` error names first, taken from the data.
+
+    Not parsed back out of the message: the message shows keys by `repr`, so a key with
+    a quote, a backslash or a control character would not be found in the document, and
+    with `patternProperties` the message has another form altogether.
+    """
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return None
+    properties = error.schema.get("properties", {})
+    patterns = "|".join(error.schema.get("patternProperties", {}))
+    extras = [
+        key
+        for key in error.instance
+        if key not in properties and not (patterns and re.search(patterns, key))
+    ]
+    return min(extras, key=str, default=None)
 
 
 def _most_specific(error: ValidationError) -> ValidationError:

@@ -154,10 +154,8 @@ def _psych_int(text: str) -> int | str:
     sign = -1 if cleaned.startswith("-") else 1
     digits = cleaned.lstrip("+-")
     try:
-        if digits.startswith("0b"):
-            return sign * int(digits[2:], 2)
-        if digits.startswith("0x"):
-            return sign * int(digits[2:], 16)
+        if digits.startswith(("0b", "0x")):
+            return sign * int(digits, 0)
         if len(digits) > 1 and digits.startswith("0"):
             return sign * int(digits, 8)
         return sign * int(digits)
