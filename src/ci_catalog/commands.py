@@ -26,6 +26,8 @@ EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def render(args: argparse.Namespace) -> int:
+    if not Path(args.file).is_file():
+        raise OptionError(f"{args.file}: no such file (name a component or pipeline file)")
     options = _render_options(args)
     result = render_path(args.file, options)
     if not result.ok:
@@ -57,13 +59,17 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
 class FileReport:
     path: str
     problems: list[Problem]
+    example: str | None = None
 
     @property
     def valid(self) -> bool:
         return not any(problem.severity == "error" for problem in self.problems)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "valid": self.valid, "problems": [p.as_dict() for p in self.problems]}
+        report: dict[str, Any] = {"path": self.path, "valid": self.valid}
+        if self.example is not None:
+            report["example"] = self.example
+        return report | {"problems": [problem.as_dict() for problem in self.problems]}
 
 
 def validate_report(result: RenderResult) -> FileReport:
@@ -86,7 +92,7 @@ def check(args: argparse.Namespace) -> int:
         for example in component.examples:
             options = RenderOptions(inputs=example.inputs, component=_context(component.name, catalog.version))
             report = validate_report(render_path(component.path, options))
-            report.path = f"{component.path} [{example.name}]"
+            report.example = example.name
             reports.append(report)
     _print_reports(reports, args.format)
     if args.format == "text":
@@ -105,9 +111,10 @@ def _print_reports(reports: list[FileReport], fmt: str) -> None:
         return
     for report in reports:
         for problem in report.problems:
-            where = problem.where().replace(problem.file or "<input>", report.path, 1)
             suffix = f" [{problem.json_path}]" if problem.json_path else ""
-            print(f"{where}: {problem.severity}: {problem.message}{suffix}")
+            if report.example is not None:
+                suffix += f" (example: {report.example})"
+            print(f"{problem.where()}: {problem.severity}: {problem.message}{suffix}")
     bad = [report for report in reports if not report.valid]
     if bad:
         print(f"{len(bad)} of {len(reports)} files have problems", file=sys.stderr)
