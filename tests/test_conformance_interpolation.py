@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from conftest import SHARED, shared_path
 
 CASES_FILE = SHARED / "conformance" / "interpolation-cases.yaml"

@@ -70,7 +70,8 @@ def load_catalog(root: Path) -> Catalog:
     catalog.version = str(manifest.get("version") or "")
     entries = manifest.get("components") or {}
     if not isinstance(entries, dict):
-        catalog.problems.append(Problem("`components` must be a mapping of name to entry", str(manifest_path), code="catalog"))
+        message = "`components` must be a mapping of name to entry"
+        catalog.problems.append(Problem(message, str(manifest_path), code="catalog"))
         entries = {}
     for name, path in templates.items():
         catalog.components.append(_component(name, path, entries.get(name), manifest_path, catalog.problems))
@@ -99,5 +100,6 @@ def _component(name: str, path: Path, entry: Any, manifest: Path, problems: list
             problems.append(Problem(f"catalog.yml `{name}` example {index}: needs `name` and an `inputs` mapping",
                                     str(manifest), code="catalog"))
             continue
-        component.examples.append(Example(str(example.get("name", f"example {index + 1}")), example.get("inputs") or {}))
+        name_of_set = str(example.get("name", f"example {index + 1}"))
+        component.examples.append(Example(name_of_set, example.get("inputs") or {}))
     return component

@@ -196,7 +196,7 @@ def _check_input_keys(definition: dict[str, Any], where: tuple[Any, ...], locati
     if "type" in definition and kind not in INPUT_TYPES:
         checker.add(where + ("type",), f"{location} input type unknown value: {_text(kind)}")
     description = definition.get("description")
-    if description is not None and not isinstance(description, (str, int)) or isinstance(description, bool):
+    if (description is not None and not isinstance(description, (str, int))) or isinstance(description, bool):
         checker.add(where + ("description",), f"{location} input description must be an alphanumeric string")
     if "regex" in definition and not isinstance(definition["regex"], str):
         checker.add(where + ("regex",), f"{location} input regex should be a string")

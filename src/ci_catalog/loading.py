@@ -101,7 +101,7 @@ def _read_pieces(text: str) -> list[Document]:
             too_big.append(error)
     if parsed and _is_blank(parsed[0]):
         parsed, too_big = parsed[1:], too_big[1:]
-    kept = [(doc, big) for doc, big in zip(parsed, too_big) if not _is_blank(doc)]
+    kept = [(doc, big) for doc, big in zip(parsed, too_big, strict=True) if not _is_blank(doc)]
     for document, big in kept:
         if big is not None:
             raise big
