@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema
 from check_jsonschema.builtin_schemas import get_builtin_schema
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from ci_catalog.problems import Marks, Problem, format_json_path
 from ci_catalog.yamlread import Reference
@@ -84,12 +84,14 @@ def _unexpected_key(error: ValidationError) -> str | None:
 
 
 def _most_specific(error: ValidationError) -> ValidationError:
-    """Follow anyOf/oneOf branches to the error that explains the failure best."""
+    """Follow anyOf/oneOf branches to the error that explains the failure best.
+
+    A branch that failed only on `type` was the wrong shape altogether (a string where a
+    mapping was meant); among the others the deepest error names the exact place.
+    """
     while error.context:
-        deeper = best_match(error.context)
-        if deeper is None or deeper is error:
-            break
-        error = deeper
+        branches = [sub for sub in error.context if sub.validator != "type"] or list(error.context)
+        error = max(branches, key=lambda sub: (len(sub.absolute_path), sub.validator not in ("anyOf", "oneOf")))
     return error
 
 
