@@ -24,13 +24,13 @@ Values are Python values standing in for Ruby ones; the Ruby semantics that matt
 from __future__ import annotations
 
 import functools
-import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import re2
+
+from ci_catalog.rubyfmt import ruby_inspect, ruby_to_s
 
 __all__ = ["ExpressionError", "RegexpValue", "evaluate", "evaluate_value", "is_valid"]
 
@@ -157,88 +157,17 @@ def _hashes_eq(left: object, right: object) -> bool:
 
 def _ruby_to_s(value: object) -> str:
     """Ruby `to_s`: the text a value is matched as on the left of `=~`."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
     if isinstance(value, RegexpValue):
         # Object#to_s embeds a memory address, which no re-implementation can reproduce.
         return "#<Gitlab::UntrustedRegexp:0x0000000000000000>"
-    return _ruby_inspect(value)
+    # Inputs reach expressions with indifferent access: hash keys print as strings.
+    return ruby_to_s(value, symbol_keys=False)
 
 
 def _ruby_inspect(value: object) -> str:
-    """Ruby 3.3 `inspect` (GitLab 18 runs Ruby 3.3); hash keys are strings, as inputs are
-    read through `with_indifferent_access`."""
-    if value is None:
-        return "nil"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, float):
-        return _ruby_float_to_s(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return _ruby_inspect_string(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_ruby_inspect(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        pairs = (f"{_ruby_inspect(k)}=>{_ruby_inspect(v)}" for k, v in value.items())
-        return "{" + ", ".join(pairs) + "}"
     if isinstance(value, RegexpValue):
         return _ruby_to_s(value)
-    return str(value)
-
-
-def _ruby_float_to_s(value: float) -> str:
-    """Ruby `Float#to_s`: shortest digits like Python's repr, with Ruby's spelling."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    text = repr(value)
-    # Both switch to exponent form outside 1e-4 <= |x| < 1e16; only the spelling differs.
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    if "." not in mantissa:
-        mantissa += ".0"
-    sign = "-" if exponent.startswith("-") else "+"
-    return f"{mantissa}e{sign}{exponent.lstrip('+-').rjust(2, '0')}"
-
-
-_STRING_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\t": "\\t",
-    "\r": "\\r",
-    "\f": "\\f",
-    "\v": "\\v",
-    "\a": "\\a",
-    "\b": "\\b",
-    "\x1b": "\\e",
-}
-
-
-def _ruby_inspect_string(text: str) -> str:
-    out = ['"']
-    for index, char in enumerate(text):
-        if char in _STRING_ESCAPES:
-            out.append(_STRING_ESCAPES[char])
-        elif char == "#" and text[index + 1 : index + 2] in ("{", "$", "@"):
-            # Ruby escapes what would otherwise read back as interpolation.
-            out.append("\\#")
-        elif not char.isprintable() and unicodedata.category(char) != "Zs":
-            # Ruby prints spaces such as U+00A0 as they are; Python calls them unprintable.
-            code = ord(char)
-            out.append(f"\\u{code:04X}" if code <= 0xFFFF else f"\\u{{{code:X}}}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    return ruby_inspect(value, symbol_keys=False)
 
 
 # --------------------------------------------------------------------------- lexer

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Any
 
 _DBL_DIG_FIXED = 16  # Float#to_s switches to exponent form past 16 integer digits
@@ -48,12 +49,12 @@ def _shortest_digits(value: float) -> tuple[str, int]:
     return digits.rstrip("0") or "0", point
 
 
-def ruby_to_s(value: Any) -> str:
+def ruby_to_s(value: Any, symbol_keys: bool = True) -> str:
     """Ruby `to_s` of a YAML/JSON value: nil is empty, arrays and hashes are `inspect`ed."""
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
-        return ruby_inspect(value)
+        return ruby_inspect(value, symbol_keys)
     return _scalar_text(value)
 
 
@@ -81,16 +82,21 @@ _STRING_ESCAPES = {
 }
 
 
-def ruby_inspect(value: Any) -> str:
-    """Ruby 3.3 `inspect`: `["a", 1, nil]`, `{:key=>"v"}` (YAML keys are symbols there)."""
+def ruby_inspect(value: Any, symbol_keys: bool = True) -> str:
+    """Ruby 3.3 `inspect`: `["a", 1, nil]`, `{:key=>"v"}`.
+
+    Hash keys are symbols in included YAML (GitLab deep-symbolizes it) and strings where
+    GitLab reads values with indifferent access (expression variables): `symbol_keys`.
+    """
     if value is None:
         return "nil"
     if isinstance(value, str):
         return _inspect_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(ruby_inspect(item) for item in value) + "]"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(ruby_inspect(item, symbol_keys) for item in value) + "]"
     if isinstance(value, dict):
-        pairs = (f"{_inspect_symbol(str(k))}=>{ruby_inspect(v)}" for k, v in value.items())
+        keys = _inspect_symbol if symbol_keys else _inspect_string
+        pairs = (f"{keys(str(k))}=>{ruby_inspect(v, symbol_keys)}" for k, v in value.items())
         return "{" + ", ".join(pairs) + "}"
     return _scalar_text(value)
 
@@ -102,7 +108,8 @@ def _inspect_string(text: str) -> str:
             out.append(_STRING_ESCAPES[char])
         elif char == "#" and text[index + 1 : index + 2] in ("{", "$", "@"):
             out.append("\\#")
-        elif not char.isprintable() and char != " ":
+        elif not char.isprintable() and unicodedata.category(char) != "Zs":
+            # Ruby prints spaces such as U+00A0 as they are; Python calls them unprintable.
             out.append(f"\\u{ord(char):04X}" if ord(char) <= 0xFFFF else f"\\u{{{ord(char):X}}}")
         else:
             out.append(char)
