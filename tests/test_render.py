@@ -215,3 +215,8 @@ def test_more_than_ten_thousand_distinct_blocks_are_refused() -> None:
 def test_a_file_without_a_header_is_not_interpolated() -> None:
     result = render_text("j: $[[ inputs.a ]]\n", "c.yml")
     assert result.ok and result.data == {"j": "$[[ inputs.a ]]"}
+
+
+def test_an_input_given_as_null_counts_as_not_given() -> None:
+    assert render("  inputs:\n    a: {default: d}", "j: $[[ inputs.a ]]", {"a": None}) == {"j": "d"}
+    assert error("  inputs:\n    a:", "j: $[[ inputs.a ]]", {"a": None}) == "`a` input: required value has not been provided"

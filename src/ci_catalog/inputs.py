@@ -49,19 +49,20 @@ def _resolve_one(definition: InputSpec, given: dict[str, Any], context: dict[str
     rule = _matching_rule(definition.rules, context)
     options = rule.options if rule and rule.options else definition.options
     default = _resolved_default(definition, rule)
-    provided = definition.name in given and not (definition.rules and given[definition.name] == "")
+    param = given.get(definition.name)
+    if definition.rules is not None and param == "":
+        param = None  # with rules, an empty value means "use the rule's default"
     label = f"`{definition.name}` input:"
-    if definition.required and not provided:
+    # GitLab tests `param.nil?`: an input given as null counts as not given.
+    if definition.required and param is None:
         return None, [f"{label} required value has not been provided"]
     errors: list[str] = []
     if default is not None:
         errors += _check_value(definition, _coerce(definition.type, default), options, "default")
-    if provided:
-        value = _coerce(definition.type, given[definition.name])
-        errors += _check_value(definition, value, options, "provided")
-    else:
-        value = _coerce(definition.type, default)
-    return value, errors
+    if param is None:
+        return _coerce(definition.type, default), errors
+    value = _coerce(definition.type, param)
+    return value, errors + _check_value(definition, value, options, "provided")
 
 
 def _matching_rule(rules: list[InputRule] | None, context: dict[str, Any]) -> InputRule | None:
