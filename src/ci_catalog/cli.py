@@ -10,7 +10,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from ci_catalog import __version__, commands
+from ci_catalog import __version__, commands, lint_command
+from ci_catalog.lint.formats import FORMATS
 from ci_catalog.options import OptionError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -29,8 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_render(sub.add_parser("render", help="print a component rendered as GitLab would render it"))
     _add_validate(sub.add_parser("validate", help="check pipeline files against GitLab's CI schema"))
-    _add_check(sub.add_parser("check", help="render and validate every component of a catalog"))
+    _add_check(sub.add_parser("check", help="render, validate and lint every component of a catalog"))
+    _add_lint(sub.add_parser("lint", help="lint components, pipeline files or a catalog"))
+    _add_rules(sub.add_parser("rules", help="list the lint rules, or show one rule's documentation"))
     return parser
+
+
+def _add_lint(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="a component, a pipeline file or a catalog folder")
+    parser.add_argument("--format", choices=tuple(FORMATS), default="text")
+    parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    parser.set_defaults(run=lint_command.lint)
+
+
+def _add_rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rule", nargs="?", help="a rule id")
+    parser.set_defaults(run=lint_command.rules)
 
 
 def _add_render(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,83 @@
+"""What a lint rule looks at: one file (loaded, its spec, rendered with defaults) or a catalog."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ci_catalog.catalog import Catalog
+from ci_catalog.header import Spec, check_header
+from ci_catalog.loading import LoadedFile
+from ci_catalog.problems import Problem
+from ci_catalog.render import RenderOptions, RenderResult, render_loaded
+
+PLACEHOLDERS = {"string": "placeholder", "number": 1, "boolean": True, "array": []}
+
+
+@dataclass
+class FileContext:
+    """A loaded CI file, as a rule sees it.
+
+    `content` is the body as written (blocks not interpolated); `rendered` is the body as
+    GitLab renders it with the defaults, a placeholder standing in for each required input.
+    """
+
+    loaded: LoadedFile
+    rule_id: str = ""
+    severity: str = "warning"
+
+    @property
+    def path(self) -> str:
+        return self.loaded.path
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.loaded.content
+
+    @property
+    def is_component(self) -> bool:
+        return self.loaded.has_header
+
+    @functools.cached_property
+    def spec(self) -> Spec | None:
+        if self.loaded.header is None:
+            return None
+        result = check_header(self.loaded.header, self.path, self.loaded.header_marks)
+        return None if result.problems else result.spec
+
+    @functools.cached_property
+    def rendered(self) -> RenderResult:
+        declared = self.spec.inputs if self.spec else []
+        inputs = {item.name: PLACEHOLDERS[item.type] for item in declared if item.required}
+        return render_loaded(self.loaded, RenderOptions(inputs=inputs))
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.loaded.text.splitlines()
+
+    def header_place(self, *path: Any) -> tuple[int, int]:
+        return self.loaded.header_marks.find(tuple(path))
+
+    def content_place(self, *path: Any) -> tuple[int, int]:
+        return self.loaded.content_marks.find(tuple(path))
+
+    def problem(self, message: str, place: tuple[int, int], json_path: str = "") -> Problem:
+        """A finding of the rule being run, at `place` (line, column) in this file."""
+        line, column = place
+        return Problem(message, self.path, line, column, json_path, code=self.rule_id, severity=self.severity)  # type: ignore[arg-type]
+
+
+@dataclass
+class CatalogContext:
+    """A catalog folder, for rules about its layout and manifest."""
+
+    root: Path
+    catalog: Catalog
+    rule_id: str = ""
+    severity: str = "warning"
+    files: list[Path] = field(default_factory=list)
+
+    def problem(self, message: str, path: Path | str, line: int = 0, column: int = 0) -> Problem:
+        return Problem(message, str(path), line, column, code=self.rule_id, severity=self.severity)  # type: ignore[arg-type]

@@ -1,0 +1,62 @@
+"""`ci-catalog lint` and `ci-catalog rules`: run the lint rules, or show their documentation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ci_catalog.lint import lint_catalog, lint_file
+from ci_catalog.lint.config import LintConfig, find_config
+from ci_catalog.lint.formats import FORMATS
+from ci_catalog.lint.rules import ALL_RULES, get_rule
+from ci_catalog.options import OptionError
+from ci_catalog.problems import Problem
+
+EXIT_OK, EXIT_FINDINGS = 0, 1
+
+
+def lint_targets(paths: list[str]) -> tuple[list[Problem], list[str]]:
+    """Findings for each path (a catalog folder, or a file), and the files looked at."""
+    problems: list[Problem] = []
+    checked: list[str] = []
+    for name in paths or ["."]:
+        path = Path(name)
+        config = _config_for(path)
+        if path.is_dir():
+            if not (path / "templates").is_dir():
+                raise OptionError(f"{path}: not a catalog (no templates/ folder); name a component file instead")
+            problems += lint_catalog(path, config)
+            checked += [str(p) for p in sorted((path / "templates").rglob("*.yml"))]
+        elif path.is_file():
+            problems += lint_file(path, config)
+            checked.append(str(path))
+        else:
+            raise OptionError(f"{path}: no such file or folder")
+    return problems, checked
+
+
+def _config_for(path: Path) -> LintConfig:
+    return find_config(path if path.exists() else Path.cwd())
+
+
+def lint(args: argparse.Namespace) -> int:
+    problems, checked = lint_targets(args.paths)
+    render = FORMATS[args.format]
+    output = render(problems, checked) if args.format == "junit" else render(problems)
+    if args.output:
+        Path(args.output).write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def rules(args: argparse.Namespace) -> int:
+    if args.rule:
+        rule = get_rule(args.rule)
+        print(f"# {rule.ID} ({rule.SEVERITY}, {rule.SCOPE})\n\n{(rule.__doc__ or '').strip()}")
+        return EXIT_OK
+    for rule in ALL_RULES:
+        summary = (rule.__doc__ or "").split("## What it does", 1)[-1].strip().splitlines()[0]
+        print(f"{rule.ID:36} {rule.SEVERITY:8} {summary}")
+    return EXIT_OK
