@@ -11,6 +11,9 @@ from typing import Any
 
 from ci_catalog.catalog import load_catalog
 from ci_catalog.emit import to_json, to_yaml
+from ci_catalog.lint import lint_catalog
+from ci_catalog.lint.config import find_config
+from ci_catalog.lint.rules import RULES_BY_ID
 from ci_catalog.options import (
     OptionError,
     parse_input_flags,
@@ -63,7 +66,8 @@ class FileReport:
 
     @property
     def valid(self) -> bool:
-        return not any(problem.severity == "error" for problem in self.problems)
+        """Valid when nothing was found; lint warnings count, as `lint` counts them."""
+        return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
         report: dict[str, Any] = {"path": self.path, "valid": self.valid}
@@ -94,11 +98,18 @@ def check(args: argparse.Namespace) -> int:
             report = validate_report(render_path(component.path, options))
             report.example = example.name
             reports.append(report)
+    findings = lint_catalog(root, find_config(root))
+    reports += _reports_by_file(findings)
     _print_reports(reports, args.format)
     if args.format == "text":
         renders = sum(len(component.examples) for component in catalog.components)
-        print(f"checked {len(catalog.components)} components, {renders} input sets")
+        print(f"checked {len(catalog.components)} components, {renders} input sets, {len(findings)} lint findings")
     return EXIT_OK if all(report.valid for report in reports) else EXIT_PROBLEMS
+
+
+def _reports_by_file(problems: list[Problem]) -> list[FileReport]:
+    files = dict.fromkeys(problem.file for problem in problems)
+    return [FileReport(file, [problem for problem in problems if problem.file == file]) for file in files]
 
 
 def _context(name: str, version: str) -> dict[str, Any]:
@@ -114,7 +125,8 @@ def _print_reports(reports: list[FileReport], fmt: str) -> None:
             suffix = f" [{problem.json_path}]" if problem.json_path else ""
             if report.example is not None:
                 suffix += f" (example: {report.example})"
-            print(f"{problem.where()}: {problem.severity}: {problem.message}{suffix}")
+            rule = f"[{problem.code}] " if problem.code in RULES_BY_ID else ""
+            print(f"{problem.where()}: {problem.severity}: {rule}{problem.message}{suffix}")
     bad = [report for report in reports if not report.valid]
     if bad:
         print(f"{len(bad)} of {len(reports)} files have problems", file=sys.stderr)
