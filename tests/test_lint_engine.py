@@ -1,0 +1,148 @@
+"""The lint engine: configuration, inline suppressions, report formats and the command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import jsonschema
+import pytest
+
+from ci_catalog.lint import lint_text
+from ci_catalog.lint.config import LintConfig, find_config, parse_config
+from ci_catalog.lint.formats import as_codequality, as_junit
+from ci_catalog.options import OptionError
+
+PIPELINE = """\
+build:
+  script: make
+  only: [main]
+test:
+  script: make test
+  except: [tags]  # ci-catalog: ignore[only-except]
+"""
+
+# GitLab's documented Code Quality report: an array of issues with these fields
+# (docs: ci/testing/code_quality, "Code Quality report format").
+CODE_QUALITY_FORMAT = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "lines": {"type": "object", "required": ["begin"], "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                },
+            },
+        },
+    },
+}
+
+
+def test_a_finding_names_rule_place_and_severity() -> None:
+    (problem,) = lint_text(PIPELINE, "p.yml", LintConfig(select={"only-except"}))
+    assert (problem.code, problem.file, problem.line, problem.column, problem.severity) == ("only-except", "p.yml", 3, 3, "warning")
+
+
+def test_an_inline_comment_suppresses_that_rule_on_that_line_only() -> None:
+    lines = [problem.line for problem in lint_text(PIPELINE, "p.yml", LintConfig(select={"only-except"}))]
+    assert lines == [3]
+
+
+def test_a_bare_ignore_comment_suppresses_every_rule_on_the_line() -> None:
+    text = PIPELINE.replace("only: [main]", "only: [main]  # ci-catalog: ignore")
+    assert lint_text(text, "p.yml", LintConfig(select={"only-except"})) == []
+
+
+def test_ignore_and_severity_come_from_the_configuration() -> None:
+    config = parse_config({"severity": {"only-except": "error"}}, "catalog.yml: lint")
+    assert [p.severity for p in lint_text(PIPELINE, "p.yml", config)] == ["error"]
+    assert lint_text(PIPELINE, "p.yml", parse_config({"ignore": ["only-except"]}, "x")) == []
+
+
+@pytest.mark.parametrize(
+    ("section", "complaint"),
+    [
+        ({"select": ["no-such-rule"]}, "no such rule no-such-rule"),
+        ({"severity": {"only-except": "fatal"}}, "severity must be error or warning"),
+        ({"colour": "blue"}, "unknown key(s) colour"),
+        ("everything", "expected a mapping"),
+    ],
+)
+def test_configuration_mistakes_name_the_fix(section: object, complaint: str) -> None:
+    with pytest.raises(OptionError, match=complaint.replace("(", r"\(").replace(")", r"\)")):
+        parse_config(section, "catalog.yml: lint")
+
+
+def test_configuration_is_read_from_catalog_yml_or_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.ci-catalog]\nignore = ["only-except"]\n', encoding="utf-8")
+    assert find_config(tmp_path).ignore == {"only-except"}
+    (tmp_path / "catalog.yml").write_text("lint:\n  select: [only-except]\n", encoding="utf-8")
+    assert find_config(tmp_path).select == {"only-except"}
+
+
+def test_code_quality_report_follows_gitlabs_format(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
+    path = tmp_path / "templates" / "a.yml"
+    problems = lint_text(PIPELINE.replace("# ci-catalog: ignore[only-except]", ""), str(path), LintConfig(select={"only-except"}))
+    report = json.loads(as_codequality(problems + problems))
+    jsonschema.validate(report, CODE_QUALITY_FORMAT)
+    assert report[0]["location"] == {"path": "templates/a.yml", "lines": {"begin": 3}}
+    assert report[0]["severity"] == "minor" and report[0]["check_name"] == "only-except"
+    assert len({issue["fingerprint"] for issue in report}) == len(report) == 4
+
+
+def test_junit_report_has_a_case_per_file_and_a_failure_per_finding() -> None:
+    problems = lint_text(PIPELINE, "p.yml", LintConfig(select={"only-except"}))
+    root = ElementTree.fromstring(as_junit(problems, ["p.yml", "clean.yml"]))
+    suite = root.find("testsuite")
+    assert root.tag == "testsuites" and suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert set(cases) == {"p.yml", "clean.yml"}
+    failure = cases["p.yml"].find("failure")
+    assert failure is not None and failure.get("message", "").startswith("[only-except] Job `build` uses `only`")
+    assert cases["clean.yml"].find("failure") is None
+
+
+def test_lint_command_exits_1_on_findings_and_writes_the_chosen_format(cli, tmp_path: Path) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text(PIPELINE, encoding="utf-8")
+    result = cli("lint", path, "--format", "json")
+    assert result.code == 1
+    assert [(row["rule"], row["line"]) for row in json.loads(result.out)] == [("only-except", 3)]
+
+
+def test_lint_command_exits_0_when_clean(cli, tmp_path: Path) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text("build:\n  script: make\n", encoding="utf-8")
+    assert cli("lint", path, "--format", "text").code == 0
+
+
+def test_lint_command_rejects_a_missing_path_as_usage(cli, tmp_path: Path) -> None:
+    result = cli("lint", tmp_path / "nope.yml")
+    assert result.code == 2 and "no such file or folder" in result.err
+
+
+def test_lint_command_rejects_a_broken_configuration_as_usage(cli, tmp_path: Path) -> None:
+    (tmp_path / "catalog.yml").write_text("lint:\n  ignore: [made-up]\n", encoding="utf-8")
+    (tmp_path / "p.yml").write_text("build:\n  script: make\n", encoding="utf-8")
+    result = cli("lint", tmp_path / "p.yml")
+    assert result.code == 2 and "no such rule made-up" in result.err
+
+
+def test_rules_command_lists_and_documents_rules(cli) -> None:
+    listing = cli("rules")
+    assert listing.code == 0 and "only-except" in listing.out
+    page = cli("rules", "only-except")
+    assert "## Why is this bad?" in page.out
+    assert cli("rules", "nope").code == 2
