@@ -55,7 +55,9 @@ def load_path(path: str | Path) -> LoadedFile:
     """Read and load a file; unreadable or undecodable files become problems."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            # Enough to know it is too big: a huge file (or /dev/zero) is not read whole.
+            raw = handle.read(MAX_YAML_SIZE_BYTES + 1)
     except OSError as error:
         return _failed(name, f"cannot read the file: {error.strerror or error}")
     return load_bytes(raw, name)
@@ -159,9 +161,10 @@ def _looks_like_html(text: str) -> bool:
 
 
 def _place_of_offset(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (in characters, as libyaml counts them) of a byte offset."""
     before = raw[:offset]
-    line = before.count(b"\n") + 1
-    return line, offset - (before.rfind(b"\n") + 1) + 1
+    line_start = before.rfind(b"\n") + 1
+    return before.count(b"\n") + 1, len(raw[line_start:offset].decode("utf-8", "replace")) + 1
 
 
 def _failed(path: str, message: str, line: int = 0, column: int = 0, text: str = "") -> LoadedFile:

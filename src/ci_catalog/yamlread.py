@@ -85,8 +85,8 @@ _INTEGER = re.compile(
 
 
 class DisallowedClass(YamlError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Tried to load unspecified class: {name}")
+    def __init__(self, name: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(f"Tried to load unspecified class: {name}", line, column)
 
 
 def psych_plain_scalar(text: str) -> Any:
@@ -170,16 +170,79 @@ def _scalar_value(tag: str | None, text: str, plain: bool) -> Any:
         return text
     if short == "null":
         return None
-    if short in ("int", "float", "bool"):
+    if short in ("int", "float", "bool", "timestamp"):
+        # Psych's deserialize has no case for these: their text is scanned as untagged.
         return psych_plain_scalar(text)
     if short == "binary":
         return base64.b64decode(text).decode("utf-8", "replace")
-    if short == "timestamp":
-        raise DisallowedClass("Time")
-    if short.startswith("!ruby/"):
-        raise DisallowedClass(short.split(":", 1)[-1] or short)
-    # Psych ignores an application tag it does not know: the scalar reads as untagged.
+    if short.startswith("!"):
+        return _application_scalar(short, text)
     return psych_plain_scalar(text) if plain else text
+
+
+# Psych's ToRuby#deserialize: the few scalar tags that load a class (GitLab permits none).
+_SCALAR_CLASSES = {
+    "!ruby/object:BigDecimal": "BigDecimal",
+    "!ruby/object:DateTime": "DateTime",
+    "!ruby/object:Complex": "Complex",
+    "!ruby/object:Rational": "Rational",
+    "!ruby/regexp": "Regexp",
+    "!ruby/range": "Range",
+}
+
+
+def _application_scalar(tag: str, text: str) -> Any:
+    """A scalar with a `!tag`, as Psych reads it: a class tag fails, any other is ignored.
+
+    libyaml marks an explicitly tagged scalar neither plain nor quoted, so Psych
+    tokenizes its text whatever its quoting (`!foo "5"` is 5).
+    """
+    if tag in _SCALAR_CLASSES:
+        raise DisallowedClass(_SCALAR_CLASSES[tag])
+    if tag in ("!ruby/class", "!ruby/module") and text:
+        raise DisallowedClass(text)
+    string = re.match(r"^!(?:str|ruby/string)(?::(.*))?$", tag)
+    if string:
+        if string.group(1):
+            raise DisallowedClass(string.group(1))
+        return text
+    if re.match(r"^!ruby/sym(?:bol)?", tag):
+        return text  # a Symbol, which GitLab turns back into a string
+    return psych_plain_scalar(text)
+
+
+def _collection_class(kind: str, tag: str | None) -> str | None:
+    """The class Psych's ToRuby would load for a tagged mapping or sequence, if any.
+
+    GitLab's `safe_load` permits none of them (`Tried to load unspecified class: X`);
+    an unknown tag such as `!foo` is ignored and the node reads as a plain Hash/Array.
+    """
+    if not tag:
+        return None
+    if tag in ("!omap", "tag:yaml.org,2002:omap"):
+        return "Psych::Omap"
+    if kind == "seq":
+        match = re.match(r"^!(?:seq|ruby/array):(.*)$", tag)
+        return (match.group(1) or None) if match else None
+    if tag in ("!set", "tag:yaml.org,2002:set"):
+        return "Psych::Set"
+    if tag == "!ruby/range":
+        return "Range"
+    for pattern, fallback in (
+        (r"^!ruby/struct:?(.*)?$", "Struct"),
+        (r"^!ruby/object:?(.*)?$", "Object"),
+        (r"^!ruby/exception:?(.*)?$", "Exception"),
+        (r"^!(?:str|ruby/string)(?::(.*))?$", None),
+        (r"^!ruby/array:(.*)$", None),
+        (r"^!ruby/hash-with-ivars(?::(.*))?$", None),
+        (r"^!(?:map|ruby/hash):(.*)$", None),
+        (r"^!ruby/marshalable:(.*)$", None),
+    ):
+        match = re.match(pattern, tag)
+        if match:
+            name = match.group(1) or fallback
+            return None if name == "Hash" and pattern.startswith("^!ruby/object") else name
+    return None
 
 
 # --- memory size as Ruby's ObjectSpace.memsize_of approximates it --------------------
@@ -213,6 +276,7 @@ class _Builder:
         self.line_offset = line_offset
         self.column_offset = column_offset
         self.anchors: dict[str, Node] = {}
+        self.late_anchors: set[str] = set()
         self.stack: list[Node] = []
         self.root: Node | None = None
         self.total = 0
@@ -226,6 +290,9 @@ class _Builder:
             line, column = self.position(event)
             if len(self.stack) + 1 > MAX_DEPTH:
                 raise TooBig(line, column)
+            disallowed = _collection_class(kind, event.tag)
+            if disallowed is not None:
+                raise DisallowedClass(disallowed, line, column)
             node = Node(kind, line, column, tag=event.tag)
             if event.anchor:
                 # Registered while open, so that an alias inside it is seen as a cycle.
@@ -285,6 +352,44 @@ class _Builder:
         self.total += size
         if self.total > self.max_size:
             raise TooBig(node.line, node.column)
+
+    def note_anchor(self, event: Any) -> None:
+        """Remember an anchor whose node was not kept (reading stopped on it)."""
+        if getattr(event, "anchor", None) and not isinstance(event, yaml.AliasEvent):
+            self.late_anchors.add(event.anchor)
+
+    def conversion_error(self, event: Any) -> YamlError | None:
+        """After the size limit tripped: the error Psych's conversion would raise here."""
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            self.note_anchor(event)
+            value = event.value
+            # Untagged, only a date or a time can fail: most scalars need no full scan.
+            if not event.tag and (event.style or not (_DATE.match(value) or _TIME.match(value))):
+                return None
+        elif kind is yaml.AliasEvent:
+            if event.anchor in self.anchors or event.anchor in self.late_anchors:
+                return None
+            line, column = self.position(event)
+            return YamlError(f"An alias referenced an unknown anchor: {event.anchor}", line, column)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            self.note_anchor(event)
+            if not event.tag:
+                return None
+        else:
+            return None
+        line, column = self.position(event)
+        try:
+            if kind is yaml.ScalarEvent:
+                _scalar_value(event.tag, event.value, plain=not event.style)
+            else:
+                name = _collection_class("map" if kind is yaml.MappingStartEvent else "seq", event.tag)
+                if name is not None:
+                    raise DisallowedClass(name)
+        except YamlError as error:
+            error.line, error.column = line, column
+            return error
+        return None
 
     def attach(self, node: Node, anchor: str | None) -> None:
         if anchor:
@@ -346,14 +451,31 @@ def read_document(
     `---` divider may start mid-line).
     """
     builder = _Builder(max_size, line_offset, column_offset)
+    # Psych parses the whole document, then converts it (class and alias errors), and
+    # only then does GitLab measure it: a later syntax error beats a conversion error,
+    # which beats the size limit. So after a failure the events are still read.
+    failure: YamlError | None = None
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if builder.feed(event):
+            if failure is None:
+                try:
+                    if builder.feed(event):
+                        break
+                except YamlError as error:
+                    failure = error
+                    builder.note_anchor(event)
+            elif isinstance(event, yaml.DocumentEndEvent):
                 break
+            elif isinstance(failure, TooBig):
+                failure = builder.conversion_error(event) or failure
     except yaml.MarkedYAMLError as error:
-        raise _psych_syntax_error(error, line_offset) from None
+        raise _psych_syntax_error(error, line_offset, column_offset) from None
+    except yaml.reader.ReaderError as error:
+        raise _reader_error(error, text, line_offset, column_offset) from None
     except yaml.YAMLError as error:
         raise YamlError(f"(<unknown>): {error}") from None
+    if failure is not None:
+        raise failure
     if builder.root is None:
         return None
     marks = Marks()
@@ -361,14 +483,34 @@ def read_document(
     return Document(_materialize(builder.root, (), marks), marks)
 
 
-def _psych_syntax_error(error: yaml.MarkedYAMLError, line_offset: int) -> YamlError:
-    """Psych's message form: `(<unknown>): <problem> <context> at line L column C`."""
+def _reader_error(error: yaml.reader.ReaderError, text: str, line_offset: int, column_offset: int) -> YamlError:
+    """A character libyaml's reader refuses (NUL, other control characters), at its place.
+
+    Psych words it `(<unknown>): control characters are not allowed at line 1 column 1`
+    (the reader has no position of its own); the place given here is the character's.
+    libyaml's offset counts UTF-8 bytes.
+    """
+    before = text.encode("utf-8", "surrogatepass")[: error.position].decode("utf-8", "replace")
+    line = before.count("\n")
+    column = len(before) - (before.rfind("\n") + 1) + 1 + (column_offset if line == 0 else 0)
+    line += 1 + line_offset
+    character = f" (character U+{error.character:04X})" if isinstance(error.character, int) else ""
+    return YamlError(f"(<unknown>): {error.reason} at line {line} column {column}{character}", line, column)
+
+
+def _psych_syntax_error(error: yaml.MarkedYAMLError, line_offset: int, column_offset: int = 0) -> YamlError:
+    """Psych's message form: `(<unknown>): <problem> <context> at line L column C`.
+
+    GitLab hands Psych each `---` piece as a string of its own, so the line and column
+    in the message count from the start of the piece; the problem's place is the file's.
+    """
     shown = error.context_mark or error.problem_mark
     place = error.problem_mark or error.context_mark
     words = " ".join(part for part in (error.problem, error.context) if part)
-    line = (shown.line + 1 + line_offset) if shown else 0
+    line = (shown.line + 1) if shown else 0
     column = (shown.column + 1) if shown else 0
     message = f"(<unknown>): {words} at line {line} column {column}"
     if place is None:
-        return YamlError(message, line, column)
-    return YamlError(message, place.line + 1 + line_offset, place.column + 1)
+        return YamlError(message, line + line_offset, column + (column_offset if line == 1 else 0))
+    column = place.column + 1 + (column_offset if place.line == 0 else 0)
+    return YamlError(message, place.line + 1 + line_offset, column)
