@@ -138,10 +138,13 @@ def test_validate_reports_required_inputs_missing(cli, tmp_path: Path) -> None:
 def test_check_renders_every_example_of_every_component(cli, tmp_path: Path) -> None:
     write(tmp_path, "catalog.yml", "version: 1.0.0\ncomponents:\n  a:\n    examples:\n      - {name: one, inputs: {}}\n"
                                    "      - {name: two, inputs: {who: x}}\n")
+    write(tmp_path, "README.md", "# A catalog\n")
     (tmp_path / "templates").mkdir()
-    write(tmp_path / "templates", "a.yml", COMPONENT)
+    described = COMPONENT.replace("      default:", "      description: An input.\n      default:")  # no lint finding
+    described = described.replace("| expand_vars ]]", "| expand_vars | posix_escape ]]")  # input-in-shell-unescaped
+    write(tmp_path / "templates", "a.yml", described)
     result = cli("check", tmp_path)
-    assert (result.code, result.out.strip()) == (0, "checked 1 components, 2 input sets")
+    assert (result.code, result.out.strip()) == (0, "checked 1 components, 2 input sets, 0 lint findings")
 
 
 def test_check_reports_an_example_that_gitlab_would_reject(cli, tmp_path: Path) -> None:
@@ -163,9 +166,9 @@ def test_check_reports_manifest_and_templates_that_disagree(cli, tmp_path: Path)
     write(tmp_path / "templates", "ignored.yaml", COMPONENT)
     result = cli("check", tmp_path)
     assert result.code == 1
-    assert "component `here` has no entry in catalog.yml" in result.out
-    assert "catalog.yml lists `gone`" in result.out
-    assert "ignored" not in result.out
+    assert "Component `here` (`templates/here.yml`) has no entry in `catalog.yml`" in result.out
+    assert "Entry `gone` in `catalog.yml` has no component" in result.out
+    assert not [line for line in result.out.splitlines() if "ignored" in line and "(example:" in line]
 
 
 def test_check_passes_on_this_catalog(cli) -> None:

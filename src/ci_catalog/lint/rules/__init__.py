@@ -12,16 +12,54 @@ from __future__ import annotations
 from types import ModuleType
 
 from ci_catalog.lint.rules import (  # inputs
+    catalog_manifest_mismatch,  # catalog
+    closed_input_without_options,  # inputs
+    global_keyword_in_component,  # jobs
+    hard_coded_gitlab_host,  # jobs
+    hard_coded_stage,  # jobs
+    hyphenated_input_indexed,  # inputs
+    input_in_shell_unescaped,  # jobs
+    input_without_description,  # inputs
+    job_name_not_from_input,  # jobs
+    literal_secret_variable,  # jobs
+    missing_readme,  # catalog
     only_except,  # jobs
+    pipe_to_shell,  # jobs
+    shellcheck,  # scripts
+    template_outside_gitlab_layout,  # catalog
+    too_many_components,  # catalog
+    undeclared_input,  # inputs
+    unpinned_image,  # jobs
+    untyped_input_non_string_default,  # inputs
+    unused_input,  # inputs
 )
 from ci_catalog.options import OptionError
 
 ALL_RULES: tuple[ModuleType, ...] = (
     # inputs
+    input_without_description,
+    untyped_input_non_string_default,
+    unused_input,
+    undeclared_input,
+    hyphenated_input_indexed,
+    closed_input_without_options,
     # jobs
     only_except,
+    job_name_not_from_input,
+    hard_coded_stage,
+    global_keyword_in_component,
+    hard_coded_gitlab_host,
+    unpinned_image,
+    pipe_to_shell,
+    input_in_shell_unescaped,
+    literal_secret_variable,
     # catalog
+    template_outside_gitlab_layout,
+    too_many_components,
+    missing_readme,
+    catalog_manifest_mismatch,
     # scripts
+    shellcheck,
 )
 
 RULES_BY_ID: dict[str, ModuleType] = {rule.ID: rule for rule in ALL_RULES}

@@ -62,3 +62,36 @@ def script_lines(job: dict[str, Any]) -> Iterator[tuple[str, int | None, str]]:
             for index, item in enumerate(value):
                 if isinstance(item, str):
                     yield key, index, item
+
+
+def text_place(lines: list[str], node_place: tuple[int, int], node_text: str, needle: str) -> tuple[int, int]:
+    """Where `needle` (part of the string `node_text`) is written in the file.
+
+    A multi-line string (a `|` or `>` block) is marked where it starts; this finds the
+    first line of `needle` in the lines the string spans, from the node's own place on.
+    When it is not written as is (escapes in a quoted string), the node's place is kept.
+    """
+    first = needle.split("\n", 1)[0].strip()
+    line, column = node_place
+    if not first:
+        return node_place
+    # A folded (`>`) string has fewer line breaks than lines written: each has a word at least.
+    last = min(len(lines), line + node_text.count("\n") + len(node_text.split()) + 1)
+    for number in range(line, last + 1):
+        text = lines[number - 1] if number - 1 < len(lines) else ""
+        found = text.find(first, column - 1 if number == line else 0)
+        if found >= 0:
+            return number, found + 1
+    return node_place
+
+
+def script_holders(content: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """(path, mapping) of everything that holds scripts: each job, `default`, and the
+    deprecated global `before_script`/`after_script` (path `()`, a mapping of just those)."""
+    for name, job in jobs(content):
+        yield (name,), job
+    if isinstance(content.get("default"), dict):
+        yield ("default",), content["default"]
+    globals_ = {key: content[key] for key in ("before_script", "after_script") if key in content}
+    if globals_:
+        yield (), globals_
