@@ -33,7 +33,7 @@ def lint_file(path: Path, config: LintConfig) -> list[Problem]:
 def lint_catalog(root: Path, config: LintConfig) -> list[Problem]:
     """Catalog rules over the folder, then file rules over each component."""
     catalog = load_catalog(root)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(catalog.problems)
     files = sorted(path for path in (root / "templates").rglob("*") if path.is_file())
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), files)))
