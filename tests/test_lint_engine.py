@@ -146,3 +146,20 @@ def test_rules_command_lists_and_documents_rules(cli) -> None:
     page = cli("rules", "only-except")
     assert "## Why is this bad?" in page.out
     assert cli("rules", "nope").code == 2
+
+
+def test_a_catalog_yml_that_cannot_be_read_is_a_configuration_error_naming_the_place(cli, tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "catalog.yml").write_text("version: 1\ncomponents: [\n", encoding="utf-8")
+    result = cli("lint", tmp_path)
+    assert (result.code, result.out) == (2, "")
+    assert f"{tmp_path / 'catalog.yml'}:3:1: (<unknown>): did not find expected node content" in result.err
+
+
+def test_check_reports_a_catalog_yml_that_is_not_a_mapping(cli, tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "catalog.yml").write_text("- a\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# c\n", encoding="utf-8")
+    result = cli("check", tmp_path)
+    assert result.code == 1
+    assert result.out.splitlines()[0] == f"{tmp_path / 'catalog.yml'}:1:1: error: catalog.yml must be a mapping (version, components, lint)"

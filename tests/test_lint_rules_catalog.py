@@ -25,6 +25,7 @@ def findings(root: Path, rule: str) -> list[tuple[str, int, int, str]]:
     return [
         (Path(p.file).relative_to(root).as_posix(), p.line, p.column, p.message)
         for p in lint_catalog(root, LintConfig(select={rule}))
+        if p.code == rule
     ]
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ci_catalog.options import OptionError, read_yaml_file
 from ci_catalog.problems import Problem
+from ci_catalog.yamlread import YamlError, read_document
 
 MANIFEST = "catalog.yml"
+MAX_MANIFEST_SIZE = 2 * 1024 * 1024
 _NAME = re.compile(r"^[\w-]+$", re.ASCII)
 
 
@@ -61,12 +62,7 @@ def load_catalog(root: Path) -> Catalog:
     manifest_path = root / MANIFEST
     manifest: dict[str, Any] = {}
     if manifest_path.exists():
-        try:
-            data = read_yaml_file(str(manifest_path), MANIFEST)
-        except OptionError as error:
-            catalog.problems.append(Problem(str(error), str(manifest_path), code="catalog"))
-            data = {}
-        manifest = data if isinstance(data, dict) else {}
+        manifest = _read_manifest(manifest_path, catalog.problems)
     catalog.version = str(manifest.get("version") or "")
     entries = manifest.get("components") or {}
     if not isinstance(entries, dict):
@@ -78,6 +74,23 @@ def load_catalog(root: Path) -> Catalog:
     for name, path in templates.items():
         catalog.components.append(_component(name, path, entries.get(name), manifest_path, catalog.problems))
     return catalog
+
+
+def _read_manifest(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    """catalog.yml as a mapping; a file that cannot be read becomes a located problem."""
+    try:
+        document = read_document(path.read_text(encoding="utf-8"), MAX_MANIFEST_SIZE)
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(f"cannot read catalog.yml: {error}", str(path), code="catalog"))
+        return {}
+    except YamlError as error:
+        problems.append(Problem(error.message, str(path), error.line, error.column, code="catalog"))
+        return {}
+    data = None if document is None else document.data
+    if data is not None and not isinstance(data, dict):
+        problems.append(Problem("catalog.yml must be a mapping (version, components, lint)", str(path), 1, 1,
+                                code="catalog"))
+    return data if isinstance(data, dict) else {}
 
 
 def _component(name: str, path: Path, entry: Any, manifest: Path, problems: list[Problem]) -> Component:
