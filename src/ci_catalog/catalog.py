@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ci_catalog.problems import Problem
+from ci_catalog.problems import Marks, Problem
 from ci_catalog.yamlread import YamlError, read_document
 
 MANIFEST = "catalog.yml"
 MAX_MANIFEST_SIZE = 2 * 1024 * 1024
-_NAME = re.compile(r"^[\w-]+$", re.ASCII)
+# app/models/ci/catalog/components_project.rb: TEMPLATE_PATH_REGEX, what a release counts
+# and publishes as components (Ruby's and Gitaly's \w are ASCII).
+COMPONENT_PATH = re.compile(r"^templates/[\w-]+(?:/template)?\.yml$", re.ASCII)
+COMPONENTS_LIMIT = 100  # Ci::Catalog::ComponentsProject::COMPONENTS_LIMIT (GitLab 18.5+)
 
 
 @dataclass
@@ -41,34 +44,56 @@ class Catalog:
     version: str = ""
     components: list[Component] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # catalog.yml's `components` mapping as written (None: no such mapping), and where
+    # each of its keys stands, for rules that compare it with templates/.
+    entries: dict[str, Any] | None = None
+    manifest_marks: Marks = field(default_factory=Marks)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+
+def relative(root: Path, path: Path) -> str:
+    """`path` relative to the catalog folder, with `/` separators (as GitLab names it)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def component_paths(root: Path, files: list[Path]) -> list[Path]:
+    """The files a release would publish as components, in name order."""
+    return sorted(path for path in files if COMPONENT_PATH.match(relative(root, path)))
 
 
 def discover_templates(root: Path) -> dict[str, Path]:
-    """Component name -> file, in GitLab's lookup order (`<name>.yml` first)."""
+    """Component name -> file, in GitLab's lookup order (`<name>.yml` before `<name>/template.yml`)."""
+    files = [path for path in (root / "templates").rglob("*.yml") if path.is_file()]
     found: dict[str, Path] = {}
-    templates = root / "templates"
-    for path in sorted(templates.glob("*/template.yml")):
-        if _NAME.match(path.parent.name):
-            found[path.parent.name] = path
-    for path in sorted(templates.glob("*.yml")):
-        if _NAME.match(path.stem):
-            found[path.stem] = path
+    for path in component_paths(root, files):
+        flat = path.parent.name == "templates"
+        name = path.stem if flat else path.parent.name
+        if flat or name not in found:
+            found[name] = path
     return dict(sorted(found.items()))
 
 
 def load_catalog(root: Path) -> Catalog:
     catalog = Catalog(root)
     templates = discover_templates(root)
-    manifest_path = root / MANIFEST
+    manifest_path = catalog.manifest_path
     manifest: dict[str, Any] = {}
     if manifest_path.exists():
-        manifest = _read_manifest(manifest_path, catalog.problems)
+        manifest, catalog.manifest_marks = _read_manifest(manifest_path, catalog.problems)
     catalog.version = str(manifest.get("version") or "")
-    entries = manifest.get("components") or {}
-    if not isinstance(entries, dict):
+    entries = manifest.get("components")
+    if "components" in manifest and entries is not None and not isinstance(entries, dict):
         message = "`components` must be a mapping of name to entry"
         catalog.problems.append(Problem(message, str(manifest_path), code="catalog"))
-        entries = {}
+    elif "components" in manifest:
+        catalog.entries = entries or {}
+    entries = catalog.entries or {}
     # A component without an entry, or an entry without a component, is the lint rule
     # `catalog-manifest-mismatch`'s to report.
     for name, path in templates.items():
@@ -76,21 +101,23 @@ def load_catalog(root: Path) -> Catalog:
     return catalog
 
 
-def _read_manifest(path: Path, problems: list[Problem]) -> dict[str, Any]:
-    """catalog.yml as a mapping; a file that cannot be read becomes a located problem."""
+def _read_manifest(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], Marks]:
+    """catalog.yml as a mapping, with positions; a file that cannot be read becomes a located problem."""
     try:
         document = read_document(path.read_text(encoding="utf-8"), MAX_MANIFEST_SIZE)
     except (OSError, UnicodeDecodeError) as error:
         problems.append(Problem(f"cannot read catalog.yml: {error}", str(path), code="catalog"))
-        return {}
+        return {}, Marks()
     except YamlError as error:
         problems.append(Problem(error.message, str(path), error.line, error.column, code="catalog"))
-        return {}
-    data = None if document is None else document.data
-    if data is not None and not isinstance(data, dict):
+        return {}, Marks()
+    if document is None:
+        return {}, Marks()
+    if not isinstance(document.data, dict):
         problems.append(Problem("catalog.yml must be a mapping (version, components, lint)", str(path), 1, 1,
                                 code="catalog"))
-    return data if isinstance(data, dict) else {}
+        return {}, Marks()
+    return document.data, document.marks
 
 
 def _component(name: str, path: Path, entry: Any, manifest: Path, problems: list[Problem]) -> Component:

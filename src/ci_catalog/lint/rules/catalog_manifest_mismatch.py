@@ -44,14 +44,10 @@ does not use the manifest, and is not checked.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 from ci_catalog.catalog import MANIFEST, discover_templates
 from ci_catalog.lint.context import CatalogContext
-from ci_catalog.options import MAX_OPTION_FILE
-from ci_catalog.problems import Marks, Problem
-from ci_catalog.yamlread import YamlError, read_document
+from ci_catalog.problems import Problem
 
 ID = "catalog-manifest-mismatch"
 SEVERITY = "error"
@@ -59,14 +55,10 @@ SCOPE = "catalog"
 
 
 def check(ctx: CatalogContext) -> Iterator[Problem]:
-    manifest = ctx.root / MANIFEST
-    data, marks = _read(manifest)
-    if not isinstance(data, dict) or "components" not in data:
-        return
-    entries = data["components"]
-    if entries is not None and not isinstance(entries, dict):
-        return  # load_catalog reports a `components` that is not a mapping
-    entries = entries or {}
+    entries = ctx.catalog.entries
+    if entries is None:
+        return  # no `components` mapping: load_catalog reports a malformed one
+    manifest, marks = ctx.catalog.manifest_path, ctx.catalog.manifest_marks
     templates = discover_templates(ctx.root)
     for name, path in templates.items():
         if name not in entries:
@@ -81,11 +73,3 @@ def check(ctx: CatalogContext) -> Iterator[Problem]:
             message = (f"Entry `{name}` in `{MANIFEST}` has no component: there is no `templates/{name}.yml` "
                        f"or `templates/{name}/template.yml`; add the component or remove the entry")
             yield ctx.problem(message, manifest, line, column)
-
-
-def _read(path: Path) -> tuple[Any, Marks]:
-    try:
-        document = read_document(path.read_text(encoding="utf-8"), MAX_OPTION_FILE)
-    except (OSError, UnicodeDecodeError, YamlError):
-        return None, Marks()  # load_catalog reports an unreadable manifest
-    return (None, Marks()) if document is None else (document.data, document.marks)

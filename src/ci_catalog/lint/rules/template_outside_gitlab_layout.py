@@ -57,8 +57,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ci_catalog.catalog import COMPONENT_PATH, relative
 from ci_catalog.lint.context import CatalogContext
-from ci_catalog.lint.rules._catalog import COMPONENT_PATH, relative
 from ci_catalog.loading import load_path
 from ci_catalog.problems import Problem
 

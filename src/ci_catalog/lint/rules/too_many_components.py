@@ -53,8 +53,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ci_catalog.catalog import COMPONENTS_LIMIT, component_paths, relative
 from ci_catalog.lint.context import CatalogContext
-from ci_catalog.lint.rules._catalog import COMPONENTS_LIMIT, component_paths, relative
 from ci_catalog.problems import Problem
 
 ID = "too-many-components"
