@@ -90,27 +90,44 @@ def load_text(text: str, path: str) -> LoadedFile:
     return _split_header(path, text, documents)
 
 
+@dataclass
+class _Reading:
+    """One piece read: its document, or the size error GitLab raises only after parsing all."""
+
+    document: Document | None = None
+    too_big: TooBig | None = None
+
+    @property
+    def blank(self) -> bool:
+        return self.too_big is None and _is_blank(self.document)
+
+
 def _read_pieces(text: str) -> list[Document]:
-    """Parse every piece (syntax errors first, as Ruby parses all before measuring)."""
-    parsed: list[Document | None] = []
-    too_big: list[TooBig | None] = []
-    for piece in _split(text):
-        try:
-            parsed.append(read_document(piece.text, MAX_YAML_SIZE_BYTES, piece.line_offset, piece.column_offset))
-            too_big.append(None)
-        except TooBig as error:
-            parsed.append(Document(data={"__too_big__": True}, marks=Marks()))
-            too_big.append(error)
-    if parsed and _is_blank(parsed[0]):
-        parsed, too_big = parsed[1:], too_big[1:]
-    kept = [(doc, big) for doc, big in zip(parsed, too_big, strict=True) if not _is_blank(doc)]
-    for document, big in kept:
-        if big is not None:
-            raise big
-        if not isinstance(document.data, dict):  # type: ignore[union-attr]
-            line, column = document.marks.find(())  # type: ignore[union-attr]
+    """Parse every piece (syntax errors first, as Ruby parses all before measuring).
+
+    GitLab drops a blank first piece (a leading `---`) and then every blank document,
+    which comes to dropping every blank one.
+    """
+    readings = [_read_piece(piece) for piece in _split(text)]
+    documents = []
+    for reading in readings:
+        if reading.blank:
+            continue
+        if reading.too_big is not None:
+            raise reading.too_big
+        assert reading.document is not None  # a reading that is not blank holds a document
+        if not isinstance(reading.document.data, dict):
+            line, column = reading.document.marks.find(())
             raise YamlError("Invalid configuration format", line, column)
-    return [document for document, _ in kept]  # type: ignore[misc]
+        documents.append(reading.document)
+    return documents
+
+
+def _read_piece(piece: _Piece) -> _Reading:
+    try:
+        return _Reading(read_document(piece.text, MAX_YAML_SIZE_BYTES, piece.line_offset, piece.column_offset))
+    except TooBig as error:
+        return _Reading(too_big=error)
 
 
 def _split(text: str) -> list[_Piece]:
