@@ -312,8 +312,7 @@ class _Builder:
 
     def position(self, event: Any) -> tuple[int, int]:
         mark = event.start_mark
-        column = mark.column + 1 + (self.column_offset if mark.line == 0 else 0)
-        return mark.line + 1 + self.line_offset, column
+        return file_place(mark.line, mark.column, self.line_offset, self.column_offset)
 
     def scalar(self, event: Any) -> Node:
         line, column = self.position(event)
@@ -331,7 +330,7 @@ class _Builder:
         line, column = self.position(event)
         node = self.anchors.get(event.anchor)
         if node is None:
-            raise YamlError(f"An alias referenced an unknown anchor: {event.anchor}", line, column)
+            raise _unknown_anchor(event.anchor, line, column)
         if not node.done:
             # A cycle: Ruby's DeepSize walks it until the depth limit trips.
             raise TooBig(line, column)
@@ -371,7 +370,7 @@ class _Builder:
             if event.anchor in self.anchors or event.anchor in self.late_anchors:
                 return None
             line, column = self.position(event)
-            return YamlError(f"An alias referenced an unknown anchor: {event.anchor}", line, column)
+            return _unknown_anchor(event.anchor, line, column)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             self.note_anchor(event)
             if not event.tag:
@@ -483,6 +482,16 @@ def read_document(
     return Document(_materialize(builder.root, (), marks), marks)
 
 
+def file_place(line: int, column: int, line_offset: int, column_offset: int) -> tuple[int, int]:
+    """A 0-based place inside a piece, as a 1-based place in the file (only the piece's
+    first line is shifted right: a piece after `--- ` may start mid-line)."""
+    return line + 1 + line_offset, column + 1 + (column_offset if line == 0 else 0)
+
+
+def _unknown_anchor(anchor: str, line: int, column: int) -> YamlError:
+    return YamlError(f"An alias referenced an unknown anchor: {anchor}", line, column)
+
+
 def _reader_error(error: yaml.reader.ReaderError, text: str, line_offset: int, column_offset: int) -> YamlError:
     """A character libyaml's reader refuses (NUL, other control characters), at its place.
 
@@ -491,9 +500,7 @@ def _reader_error(error: yaml.reader.ReaderError, text: str, line_offset: int, c
     libyaml's offset counts UTF-8 bytes.
     """
     before = text.encode("utf-8", "surrogatepass")[: error.position].decode("utf-8", "replace")
-    line = before.count("\n")
-    column = len(before) - (before.rfind("\n") + 1) + 1 + (column_offset if line == 0 else 0)
-    line += 1 + line_offset
+    line, column = file_place(before.count("\n"), len(before) - (before.rfind("\n") + 1), line_offset, column_offset)
     character = f" (character U+{error.character:04X})" if isinstance(error.character, int) else ""
     return YamlError(f"(<unknown>): {error.reason} at line {line} column {column}{character}", line, column)
 
@@ -511,6 +518,5 @@ def _psych_syntax_error(error: yaml.MarkedYAMLError, line_offset: int, column_of
     column = (shown.column + 1) if shown else 0
     message = f"(<unknown>): {words} at line {line} column {column}"
     if place is None:
-        return YamlError(message, line + line_offset, column + (column_offset if line == 1 else 0))
-    column = place.column + 1 + (column_offset if place.line == 0 else 0)
-    return YamlError(message, place.line + 1 + line_offset, column)
+        return YamlError(message)
+    return YamlError(message, *file_place(place.line, place.column, line_offset, column_offset))
