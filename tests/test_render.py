@@ -220,3 +220,11 @@ def test_a_file_without_a_header_is_not_interpolated() -> None:
 def test_an_input_given_as_null_counts_as_not_given() -> None:
     assert render("  inputs:\n    a: {default: d}", "j: $[[ inputs.a ]]", {"a": None}) == {"j": "d"}
     assert error("  inputs:\n    a:", "j: $[[ inputs.a ]]", {"a": None}) == "`a` input: required value has not been provided"
+
+
+def test_a_job_whose_name_was_interpolated_keeps_the_places_of_its_source() -> None:
+    text = "spec:\n  inputs:\n    p: {default: build}\n---\n$[[ inputs.p ]]-job:\n  script: x\n"
+    result = render_text(text, "c.yml")
+    assert result.marks.find(("build-job",)) == (5, 1)
+    assert result.marks.find(("build-job", "script")) == (6, 3)
+    assert ("$[[ inputs.p ]]-job",) not in result.marks.by_path

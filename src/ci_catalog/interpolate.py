@@ -93,10 +93,14 @@ class _Template:
         self.block_paths: dict[str, tuple[Any, ...]] = {}
         self.visited = 0
 
-    def walk(self, node: Any, old: tuple[Any, ...], new: tuple[Any, ...]) -> Any:
+    def visit(self) -> None:
+        """Count a node as GitLab's Config visitor does (keys count too)."""
         self.visited += 1
         if self.visited > MAX_NODES:
             raise _Abort("config too large")
+
+    def walk(self, node: Any, old: tuple[Any, ...], new: tuple[Any, ...]) -> Any:
+        self.visit()
         if old in self.marks.by_path:
             self.new_marks.by_path[new] = self.marks.by_path[old]
         if isinstance(node, Reference):
@@ -112,10 +116,10 @@ class _Template:
     def walk_mapping(self, node: dict[str, Any], old: tuple[Any, ...], new: tuple[Any, ...]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, value in node.items():
-            new_key = self.walk(key, old + (key,), new + (key,))
+            self.visit()
+            new_key = self.replace(key, old + (key,))
             name = new_key if isinstance(new_key, str) else ruby_to_s(new_key)
-            if name != key and old + (key,) in self.marks.by_path:
-                self.new_marks.by_path[new + (name,)] = self.marks.by_path[old + (key,)]
+            # The value's walk marks `new + (name,)` with the key's place.
             result[name] = self.walk(value, old + (key,), new + (name,))
         return result
 
