@@ -1,0 +1,178 @@
+"""Run a component's jobs on a fixture project with gitlab-ci-local, as the end-to-end tests do.
+
+The component is rendered by the harness into a plain pipeline, put into a fresh git
+copy of a fixture project, and run by gitlab-ci-local with the shell executor and
+`--shell-isolation`, so that each job gets its own build directory and its cache,
+artifacts and dotenv reports travel between jobs as on a runner.
+
+No container engine runs here, so the jobs' `image:` keys are dropped and the machine
+provides what the images would hold: the test setup puts the pinned uv and this
+machine's Python on the jobs' PATH (`job_tools`).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ci_catalog.render import RenderOptions, render_path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
+PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+# The pinned uv, a test dependency installed next to this interpreter.
+UV = Path(sys.executable).parent / "uv"
+
+# Variables of this process that must not reach a job: they would point it at the
+# harness's own virtual environment or configuration instead of the job's.
+_PRIVATE_VARIABLES = re.compile(
+    r"^(VIRTUAL_ENV|PYTHON\w*|UV_\w*|POETRY_\w*|CI\w*|GITLAB\w*|GCL_\w*|PYTEST\w*|COV_\w*)$"
+)
+
+
+def require_gitlab_ci_local() -> Path:
+    if not GITLAB_CI_LOCAL.exists():
+        raise AssertionError(f"{GITLAB_CI_LOCAL} is missing: run `scripts/setup --test` to install gitlab-ci-local")
+    return GITLAB_CI_LOCAL
+
+
+def job_tools(bin_dir: Path) -> Path:
+    """A folder of what the job images hold: the pinned uv and a Python interpreter."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    if not UV.exists():
+        raise AssertionError(f"{UV} is missing: run `scripts/setup --test` (uv is a test dependency)")
+    base_python = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+    links = {"uv": UV, "python": base_python, "python3": base_python, f"python{PYTHON_VERSION}": base_python}
+    for name, target in links.items():
+        link = bin_dir / name
+        if not link.exists():
+            link.symlink_to(target)
+    return bin_dir
+
+
+def render_component(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The jobs a component gives for `inputs`, rendered by the harness."""
+    result = render_path(ROOT / "templates" / name / "template.yml", RenderOptions(inputs=inputs))
+    assert not result.problems, [problem.message for problem in result.problems]
+    return result.data
+
+
+def without_images(jobs: dict[str, Any]) -> dict[str, Any]:
+    """The jobs with `image:` removed: the shell executor provides the image's tools."""
+    return {name: _without_image(job) for name, job in jobs.items()}
+
+
+def _without_image(job: Any) -> Any:
+    if isinstance(job, dict):
+        return {key: value for key, value in job.items() if key != "image"}
+    return job
+
+
+@dataclass
+class PipelineRun:
+    returncode: int
+    output: str
+    project: Path
+    # Each job's log, read as soon as the run ends: the next run overwrites the files.
+    logs: dict[str, str]
+
+    def passed(self, job: str) -> bool:
+        return re.search(rf"^\s*PASS\s+{re.escape(job)}(\s|$)", self.output, re.MULTILINE) is not None
+
+    def failed(self, job: str) -> bool:
+        return re.search(rf"^\s*FAIL\s+{re.escape(job)}(\s|$)", self.output, re.MULTILINE) is not None
+
+    def log(self, job: str) -> str:
+        """Everything the job printed, from gitlab-ci-local's per-job log."""
+        name = _safe_job_name(job)
+        assert name in self.logs, f"no log for {job!r}; gitlab-ci-local said:\n{self.output[-3000:]}"
+        return self.logs[name]
+
+    def artifact(self, job: str, path: str) -> Path:
+        return self.project / ".gitlab-ci-local" / "artifacts" / _safe_job_name(job) / path
+
+    def build_dir(self, job: str) -> Path:
+        return self.project / ".gitlab-ci-local" / "builds" / _safe_job_name(job)
+
+
+def _safe_job_name(job: str) -> str:
+    """gitlab-ci-local's file name for a job: each run of other characters base64-encoded."""
+    return re.sub(
+        r"[^\w-]+", lambda run: base64.b64encode(run.group().encode()).decode().rstrip("="), job, flags=re.ASCII
+    )
+
+
+class FixtureProject:
+    """A git repository made from a fixture project, with a pipeline to run on it."""
+
+    def __init__(self, fixture: str, path: Path, tools: Path, home: Path) -> None:
+        shutil.copytree(FIXTURES / fixture, path)
+        self.path = path
+        self.tools = tools
+        self.home = home
+        home.mkdir(parents=True, exist_ok=True)
+        self._git("init", "-q", "-b", "main")
+        self.commit("fixture project")
+
+    def use_pipeline(self, jobs: dict[str, Any], stages: list[str]) -> None:
+        pipeline = {"stages": stages, **without_images(jobs)}
+        (self.path / ".gitlab-ci.yml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
+        self.commit("pipeline")
+
+    def write(self, relative: str, text: str) -> None:
+        (self.path / relative).write_text(text)
+
+    def commit(self, message: str) -> None:
+        self._git("add", "-A")
+        self._git(
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.invalid",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        )
+
+    def run(self, *jobs: str, variables: dict[str, str] | None = None, timeout: float = 600) -> PipelineRun:
+        command = [str(require_gitlab_ci_local()), "--force-shell-executor", "--shell-isolation", "--no-color"]
+        for name, value in (variables or {}).items():
+            command += ["--variable", f"{name}={value}"]
+        command += list(jobs)
+        done = subprocess.run(
+            command, cwd=self.path, env=self._environment(), capture_output=True, text=True, timeout=timeout
+        )
+        return PipelineRun(done.returncode, done.stdout + done.stderr, self.path, self._job_logs())
+
+    def _job_logs(self) -> dict[str, str]:
+        folder = self.path / ".gitlab-ci-local" / "output"
+        return {log.stem: log.read_text(errors="replace") for log in folder.glob("*.log")}
+
+    def _environment(self) -> dict[str, str]:
+        environment = {name: value for name, value in os.environ.items() if not _PRIVATE_VARIABLES.match(name)}
+        system_path = [
+            entry
+            for entry in os.environ.get("PATH", "").split(os.pathsep)
+            if entry and entry != str(Path(sys.executable).parent)
+        ]
+        environment["PATH"] = os.pathsep.join([str(self.tools), *system_path])
+        environment["HOME"] = str(self.home)
+        # Many parallel DNS look-ups stall on this machine: keep downloads few at a time.
+        environment["UV_CONCURRENT_DOWNLOADS"] = "4"
+        environment["POETRY_INSTALLER_MAX_WORKERS"] = "2"
+        return environment
+
+    def _git(self, *args: str) -> None:
+        subprocess.run(["git", *args], cwd=self.path, check=True, capture_output=True)

@@ -1,0 +1,137 @@
+"""uv-cache, end to end: its jobs rendered by the harness and run by gitlab-ci-local on a uv project."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from pipelines import PYTHON_VERSION, UV, FixtureProject, PipelineRun, job_tools, render_component
+
+JOBS = ["uv-warm", "uv-lint", "uv-test"]
+
+
+def uv_project(base: Path, **inputs: object) -> FixtureProject:
+    project = FixtureProject("uv-project", base / "project", job_tools(base / "bin"), base / "home")
+    project.use_pipeline(render_component("uv-cache", {"python_version": PYTHON_VERSION, **inputs}), ["test"])
+    return project
+
+
+def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
+    """Entries under `folder` modified after `moment_ns`: what makes a runner upload a cache again."""
+    return [str(path.relative_to(folder)) for path in folder.rglob("*") if path.lstat().st_mtime_ns > moment_ns]
+
+
+def packages_fetched(log: str) -> int:
+    """How many packages uv fetched from the index: those it prepared, less the local projects it built."""
+    prepared = sum(int(count) for count in re.findall(r"^Prepared (\d+) packages?", log, re.MULTILINE))
+    built_here = len(re.findall(r"^\s*Built \S+ @ file://", log, re.MULTILINE))
+    return prepared - built_here
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineRun, PipelineRun, int]:
+    """The pipeline run twice on one project: cold, then warm; and when the warm run began."""
+    project = uv_project(tmp_path_factory.mktemp("uv-cache"))
+    cold = project.run()
+    time.sleep(0.05)
+    warm_began = time.time_ns()
+    warm = project.run()
+    return cold, warm, warm_began
+
+
+def test_version_the_tests_run_is_the_pinned_default() -> None:
+    installed = subprocess.run([UV, "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
+    jobs = render_component("uv-cache", {})
+    assert jobs[".uv-uv"]["image"] == f"ghcr.io/astral-sh/uv:{installed}-python3.13-trixie-slim"
+
+
+@pytest.mark.e2e
+def test_cold_pipeline_downloads_the_locked_packages_and_passes(runs) -> None:
+    cold, _, _ = runs
+    assert [job for job in JOBS if cold.passed(job)] == JOBS, cold.output[-3000:]
+    assert "uv-cache: no cache restored" in cold.log("uv-warm")
+    assert packages_fetched(cold.log("uv-warm")) == 19
+
+
+@pytest.mark.e2e
+def test_warm_pipeline_downloads_no_package(runs) -> None:
+    _, warm, _ = runs
+    assert [job for job in JOBS if warm.passed(job)] == JOBS, warm.output[-3000:]
+    for job in JOBS:
+        assert "uv-cache: cache restored" in warm.log(job)
+        assert packages_fetched(warm.log(job)) == 0, job
+
+
+@pytest.mark.e2e
+def test_warm_job_leaves_the_cache_as_restored_so_the_runner_does_not_upload_it(runs) -> None:
+    _, warm, warm_began = runs
+    caches = list((warm.project / ".gitlab-ci-local" / "cache").iterdir())
+    assert len(caches) == 1
+    assert files_changed_since(caches[0], warm_began) == []
+
+
+@pytest.mark.e2e
+def test_test_job_leaves_junit_and_cobertura_reports(runs) -> None:
+    _, warm, _ = runs
+    junit = ElementTree.parse(warm.artifact("uv-test", "report.xml")).getroot()
+    suite = junit if junit.tag == "testsuite" else junit.find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "0", "0")
+    assert ElementTree.parse(warm.artifact("uv-test", "coverage.xml")).getroot().tag == "coverage"
+    assert "PASS  uv-test 100% coverage" in warm.output
+
+
+@pytest.mark.e2e
+def test_stale_lock_fails_and_says_to_run_uv_lock(tmp_path: Path) -> None:
+    project = uv_project(tmp_path)
+    pyproject = (project.path / "pyproject.toml").read_text()
+    project.write("pyproject.toml", pyproject.replace('"pydantic>=2.7",', '"pydantic>=2.7",\n    "idna>=3",'))
+    project.commit("add a dependency without locking it")
+    run = project.run("uv-warm")
+    assert run.failed("uv-warm")
+    log = run.log("uv-warm")
+    assert "needs to be updated, but `--locked` was provided" in log
+    assert "run 'uv lock' and commit it" in log
+
+
+@pytest.mark.e2e
+def test_missing_lock_fails_and_says_to_run_uv_lock(tmp_path: Path) -> None:
+    project = uv_project(tmp_path)
+    (project.path / "uv.lock").unlink()
+    project.commit("no lock file")
+    run = project.run("uv-warm")
+    assert run.failed("uv-warm")
+    assert "uv.lock is missing: run 'uv lock' and commit uv.lock" in run.log("uv-warm")
+
+
+@pytest.mark.e2e
+def test_failing_test_fails_the_job_and_still_reports_it(tmp_path: Path) -> None:
+    project = uv_project(tmp_path)
+    project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
+    project.commit("a failing test")
+    run = project.run("uv-test")
+    assert run.failed("uv-test")
+    junit = ElementTree.parse(run.artifact("uv-test", "report.xml")).getroot()
+    suite = junit if junit.tag == "testsuite" else junit.find("testsuite")
+    assert suite.get("failures") == "1"
+
+
+@pytest.mark.e2e
+def test_no_tests_collected_is_an_error(tmp_path: Path) -> None:
+    project = uv_project(tmp_path, pytest_args="-k no_test_has_this_name")
+    run = project.run("uv-test")
+    assert run.failed("uv-test")
+    assert "pytest collected no tests: check pytest_args" in run.log("uv-test")
+
+
+@pytest.mark.e2e
+def test_switched_off_jobs_do_not_run(tmp_path: Path) -> None:
+    project = uv_project(tmp_path, lint=False, test=False)
+    run = project.run()
+    assert run.passed("uv-warm")
+    assert not run.passed("uv-lint") and not run.failed("uv-lint")
+    assert not run.passed("uv-test") and not run.failed("uv-test")
