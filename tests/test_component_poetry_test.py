@@ -1,0 +1,150 @@
+"""poetry-test, end to end: its jobs rendered by the harness and run by gitlab-ci-local on a Poetry project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from pipelines import PYTHON_VERSION, FixtureProject, PipelineRun, job_tools, render_component, require_gitlab_ci_local
+
+JOB = f"poetry-test: [{PYTHON_VERSION}]"
+
+
+def poetry_project(base: Path, **inputs: object) -> FixtureProject:
+    project = FixtureProject("poetry-project", base / "project", job_tools(base / "bin"), base / "home")
+    use_component(project, **inputs)
+    return project
+
+
+def use_component(project: FixtureProject, **inputs: object) -> None:
+    jobs = render_component("poetry-test", {"python_versions": [PYTHON_VERSION], **inputs})
+    project.use_pipeline(jobs, ["test"])
+
+
+def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
+    """Entries under `folder` modified after `moment_ns`: what makes a runner upload a cache again."""
+    return [str(path.relative_to(folder)) for path in folder.rglob("*") if path.lstat().st_mtime_ns > moment_ns]
+
+
+def junit_counts(path: Path) -> tuple[str | None, str | None]:
+    root = ElementTree.parse(path).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    return suite.get("tests"), suite.get("failures")
+
+
+@pytest.fixture(scope="module")
+def warmed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[FixtureProject, PipelineRun, PipelineRun, dict[str, list[str]]]:
+    """One project whose pipeline ran twice, cold then warm, and what the warm run changed in each cache."""
+    project = poetry_project(tmp_path_factory.mktemp("poetry-test"))
+    cold = project.run()
+    time.sleep(0.05)
+    warm_began = time.time_ns()
+    warm = project.run()
+    caches = (project.path / ".gitlab-ci-local" / "cache").iterdir()
+    changed = {cache.name.split("-")[1]: files_changed_since(cache, warm_began) for cache in caches}
+    return project, cold, warm, changed
+
+
+@pytest.mark.e2e
+def test_cold_job_installs_poetry_and_the_locked_packages_and_passes(warmed) -> None:
+    _, cold, _, _ = warmed
+    assert cold.passed(JOB), cold.output[-3000:]
+    log = cold.log(JOB)
+    assert "poetry-test: installing Poetry 2.5.1" in log
+    assert "poetry-test: no cached .venv" in log
+    assert "Package operations: 18 installs" in log
+
+
+@pytest.mark.e2e
+def test_warm_job_reuses_poetry_and_the_venv_and_installs_nothing(warmed) -> None:
+    _, _, warm, _ = warmed
+    assert warm.passed(JOB), warm.output[-3000:]
+    log = warm.log(JOB)
+    assert "installing Poetry" not in log
+    assert "poetry-test: using the cached .venv" in log
+    assert "No dependencies to install or update" in log
+
+
+@pytest.mark.e2e
+def test_warm_job_leaves_both_caches_as_restored_so_the_runner_does_not_upload_them(warmed) -> None:
+    _, _, _, changed = warmed
+    assert changed == {"tool": [], "venv": []}
+
+
+@pytest.mark.e2e
+def test_job_leaves_junit_and_cobertura_reports_and_the_coverage_figure(warmed) -> None:
+    _, _, warm, _ = warmed
+    assert junit_counts(warm.artifact(JOB, "report.xml")) == ("3", "0")
+    assert ElementTree.parse(warm.artifact(JOB, "coverage.xml")).getroot().tag == "coverage"
+    assert f"PASS  {JOB} 100% coverage" in warm.output
+
+
+@pytest.mark.e2e
+def test_venv_restored_from_another_project_path_is_discarded_and_rebuilt(warmed, tmp_path: Path) -> None:
+    project, _, _, _ = warmed
+    # Another job name means another build directory in gitlab-ci-local: the same cache
+    # key now restores a .venv made under a different CI_PROJECT_DIR.
+    use_component(project, job_prefix="moved")
+    run = project.run()
+    job = f"moved-test: [{PYTHON_VERSION}]"
+    assert run.passed(job), run.output[-3000:]
+    assert "poetry-test: discarding incompatible cached .venv" in run.log(job)
+    assert "Package operations: 18 installs" in run.log(job)
+
+
+@pytest.mark.e2e
+def test_stale_lock_fails_and_says_to_run_poetry_lock(tmp_path: Path) -> None:
+    project = poetry_project(tmp_path)
+    pyproject = (project.path / "pyproject.toml").read_text()
+    project.write("pyproject.toml", pyproject.replace('"pydantic>=2.7",', '"pydantic>=2.7",\n    "idna>=3",'))
+    project.commit("add a dependency without locking it")
+    run = project.run()
+    assert run.failed(JOB)
+    log = run.log(JOB)
+    assert "pyproject.toml changed significantly since poetry.lock was last generated" in log
+    assert "run 'poetry lock' and commit poetry.lock" in log
+
+
+@pytest.mark.e2e
+def test_failing_test_fails_the_job_and_still_reports_it(tmp_path: Path) -> None:
+    project = poetry_project(tmp_path)
+    project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
+    project.commit("a failing test")
+    run = project.run()
+    assert run.failed(JOB)
+    assert junit_counts(run.artifact(JOB, "report.xml")) == ("4", "1")
+
+
+@pytest.mark.e2e
+def test_no_tests_collected_is_an_error(tmp_path: Path) -> None:
+    project = poetry_project(tmp_path, pytest_args="-k no_test_has_this_name")
+    run = project.run()
+    assert run.failed(JOB)
+    assert "poetry-test: pytest collected no tests: check pytest_args" in run.log(JOB)
+
+
+@pytest.mark.e2e
+def test_system_package_names_are_checked_before_apt_get_runs(tmp_path: Path) -> None:
+    project = poetry_project(tmp_path, system_packages=["libpq-dev", "evil; touch pwned"])
+    run = project.run()
+    assert run.failed(JOB)
+    assert "poetry-test: not Debian package names in system_packages: evil; touch pwned" in run.log(JOB)
+    assert not (run.build_dir(JOB) / "pwned").exists()
+
+
+def test_python_versions_become_one_job_each(tmp_path: Path) -> None:
+    versions = ["3.11", "3.12", "3.13", "3.14"]
+    project = FixtureProject("poetry-project", tmp_path / "project", tmp_path / "bin", tmp_path / "home")
+    use_component(project, python_versions=versions)
+    listed = subprocess.run(
+        [require_gitlab_ci_local(), "--list-json"], cwd=project.path, capture_output=True, text=True, check=True
+    )
+    jobs = json.loads(listed.stdout[listed.stdout.index("[") :])
+    assert [job["name"] for job in jobs] == [f"poetry-test: [{version}]" for version in versions]
