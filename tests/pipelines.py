@@ -92,6 +92,11 @@ class PipelineRun:
     def failed(self, job: str) -> bool:
         return re.search(rf"^\s*FAIL\s+{re.escape(job)}(\s|$)", self.output, re.MULTILINE) is not None
 
+    def coverage(self, job: str) -> str | None:
+        """The coverage figure gitlab-ci-local read from the job's log with its `coverage:` regex."""
+        found = re.search(rf"^\s*PASS\s+{re.escape(job)}\s+(\S+)% coverage", self.output, re.MULTILINE)
+        return found.group(1) if found else None
+
     def log(self, job: str) -> str:
         """Everything the job printed, from gitlab-ci-local's per-job log."""
         name = _safe_job_name(job)

@@ -12,12 +12,20 @@ import pytest
 
 from pipelines import PYTHON_VERSION, UV, FixtureProject, PipelineRun, job_tools, render_component
 
-JOBS = ["uv-warm", "uv-lint", "uv-test"]
+JOBS = ["uv-warm", "uv-lint", "uv-test", "users-own-job"]
+
+# A job of the user's own pipeline, built on the component's hidden template.
+USERS_OWN_JOB = {
+    "extends": ".uv-job",
+    "stage": "test",
+    "script": ["uv run --no-sync python -c 'import greeting, httpx, pydantic; print(\"imports work\")'"],
+}
 
 
 def uv_project(base: Path, **inputs: object) -> FixtureProject:
     project = FixtureProject("uv-project", base / "project", job_tools(base / "bin"), base / "home")
-    project.use_pipeline(render_component("uv-cache", {"python_version": PYTHON_VERSION, **inputs}), ["test"])
+    jobs = render_component("uv-cache", {"python_version": PYTHON_VERSION, **inputs})
+    project.use_pipeline({**jobs, "users-own-job": USERS_OWN_JOB}, ["test"])
     return project
 
 
@@ -48,7 +56,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineRun, Pipelin
 def test_version_the_tests_run_is_the_pinned_default() -> None:
     installed = subprocess.run([UV, "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
     jobs = render_component("uv-cache", {})
-    assert jobs[".uv-uv"]["image"] == f"ghcr.io/astral-sh/uv:{installed}-python3.13-trixie-slim"
+    assert jobs[".uv-job"]["image"] == f"ghcr.io/astral-sh/uv:{installed}-python3.13-trixie-slim"
 
 
 @pytest.mark.e2e
@@ -66,6 +74,7 @@ def test_warm_pipeline_downloads_no_package(runs) -> None:
     for job in JOBS:
         assert "uv-cache: cache restored" in warm.log(job)
         assert packages_fetched(warm.log(job)) == 0, job
+    assert "imports work" in warm.log("users-own-job")
 
 
 @pytest.mark.e2e
@@ -81,7 +90,7 @@ def test_test_job_leaves_junit_and_cobertura_reports(runs) -> None:
     suite = junit if junit.tag == "testsuite" else junit.find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "0", "0")
     assert ElementTree.parse(warm.artifact("uv-test", "coverage.xml")).getroot().tag == "coverage"
-    assert "PASS  uv-test 100% coverage" in warm.output
+    assert warm.coverage("uv-test") == "100"
 
 
 @pytest.mark.e2e
@@ -131,6 +140,6 @@ def test_no_tests_collected_is_an_error(tmp_path: Path) -> None:
 def test_switched_off_jobs_do_not_run(tmp_path: Path) -> None:
     project = uv_project(tmp_path, lint=False, test=False)
     run = project.run()
-    assert run.passed("uv-warm")
+    assert run.passed("uv-warm") and run.passed("users-own-job")
     assert not run.passed("uv-lint") and not run.failed("uv-lint")
     assert not run.passed("uv-test") and not run.failed("uv-test")
