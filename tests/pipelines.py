@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import yaml
 
@@ -108,6 +109,28 @@ class PipelineRun:
 
     def build_dir(self, job: str) -> Path:
         return self.project / ".gitlab-ci-local" / "builds" / _safe_job_name(job)
+
+
+def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
+    """Entries under `folder` modified after `moment_ns`.
+
+    A runner's cache archiver skips the archive and the upload ("Archive is up to date!")
+    when no file in the cache paths is newer than its last archive; gitlab-ci-local keeps
+    file times when it copies a cache, so this tells whether a runner would upload again.
+    """
+    return [str(path.relative_to(folder)) for path in folder.rglob("*") if path.lstat().st_mtime_ns > moment_ns]
+
+
+def junit_counts(path: Path) -> tuple[str | None, str | None]:
+    """The `tests` and `failures` counts of a JUnit report."""
+    root = ElementTree.parse(path).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    assert suite is not None, f"{path} has no testsuite"
+    return suite.get("tests"), suite.get("failures")
+
+
+def is_cobertura(path: Path) -> bool:
+    return ElementTree.parse(path).getroot().tag == "coverage"
 
 
 def _safe_job_name(job: str) -> str:

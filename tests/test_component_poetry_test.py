@@ -6,11 +6,20 @@ import json
 import subprocess
 import time
 from pathlib import Path
-from xml.etree import ElementTree
 
 import pytest
 
-from pipelines import PYTHON_VERSION, FixtureProject, PipelineRun, job_tools, render_component, require_gitlab_ci_local
+from pipelines import (
+    PYTHON_VERSION,
+    FixtureProject,
+    PipelineRun,
+    files_changed_since,
+    is_cobertura,
+    job_tools,
+    junit_counts,
+    render_component,
+    require_gitlab_ci_local,
+)
 
 JOB = f"poetry-test: [{PYTHON_VERSION}]"
 
@@ -24,17 +33,6 @@ def poetry_project(base: Path, **inputs: object) -> FixtureProject:
 def use_component(project: FixtureProject, **inputs: object) -> None:
     jobs = render_component("poetry-test", {"python_versions": [PYTHON_VERSION], **inputs})
     project.use_pipeline(jobs, ["test"])
-
-
-def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
-    """Entries under `folder` modified after `moment_ns`: what makes a runner upload a cache again."""
-    return [str(path.relative_to(folder)) for path in folder.rglob("*") if path.lstat().st_mtime_ns > moment_ns]
-
-
-def junit_counts(path: Path) -> tuple[str | None, str | None]:
-    root = ElementTree.parse(path).getroot()
-    suite = root if root.tag == "testsuite" else root.find("testsuite")
-    return suite.get("tests"), suite.get("failures")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +80,7 @@ def test_warm_job_leaves_both_caches_as_restored_so_the_runner_does_not_upload_t
 def test_job_leaves_junit_and_cobertura_reports_and_the_coverage_figure(warmed) -> None:
     _, _, warm, _ = warmed
     assert junit_counts(warm.artifact(JOB, "report.xml")) == ("3", "0")
-    assert ElementTree.parse(warm.artifact(JOB, "coverage.xml")).getroot().tag == "coverage"
+    assert is_cobertura(warm.artifact(JOB, "coverage.xml"))
     assert warm.coverage(JOB) == "100"
 
 

@@ -6,11 +6,20 @@ import re
 import subprocess
 import time
 from pathlib import Path
-from xml.etree import ElementTree
 
 import pytest
 
-from pipelines import PYTHON_VERSION, UV, FixtureProject, PipelineRun, job_tools, render_component
+from pipelines import (
+    PYTHON_VERSION,
+    UV,
+    FixtureProject,
+    PipelineRun,
+    files_changed_since,
+    is_cobertura,
+    job_tools,
+    junit_counts,
+    render_component,
+)
 
 JOBS = ["uv-warm", "uv-lint", "uv-test", "users-own-job"]
 
@@ -27,11 +36,6 @@ def uv_project(base: Path, **inputs: object) -> FixtureProject:
     jobs = render_component("uv-cache", {"python_version": PYTHON_VERSION, **inputs})
     project.use_pipeline({**jobs, "users-own-job": USERS_OWN_JOB}, ["test"])
     return project
-
-
-def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
-    """Entries under `folder` modified after `moment_ns`: what makes a runner upload a cache again."""
-    return [str(path.relative_to(folder)) for path in folder.rglob("*") if path.lstat().st_mtime_ns > moment_ns]
 
 
 def packages_fetched(log: str) -> int:
@@ -86,10 +90,8 @@ def test_warm_job_leaves_the_cache_as_restored_so_the_runner_does_not_upload_it(
 @pytest.mark.e2e
 def test_test_job_leaves_junit_and_cobertura_reports(runs) -> None:
     _, warm, _ = runs
-    junit = ElementTree.parse(warm.artifact("uv-test", "report.xml")).getroot()
-    suite = junit if junit.tag == "testsuite" else junit.find("testsuite")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "0", "0")
-    assert ElementTree.parse(warm.artifact("uv-test", "coverage.xml")).getroot().tag == "coverage"
+    assert junit_counts(warm.artifact("uv-test", "report.xml")) == ("3", "0")
+    assert is_cobertura(warm.artifact("uv-test", "coverage.xml"))
     assert warm.coverage("uv-test") == "100"
 
 
@@ -123,9 +125,7 @@ def test_failing_test_fails_the_job_and_still_reports_it(tmp_path: Path) -> None
     project.commit("a failing test")
     run = project.run("uv-test")
     assert run.failed("uv-test")
-    junit = ElementTree.parse(run.artifact("uv-test", "report.xml")).getroot()
-    suite = junit if junit.tag == "testsuite" else junit.find("testsuite")
-    assert suite.get("failures") == "1"
+    assert junit_counts(run.artifact("uv-test", "report.xml")) == ("4", "1")
 
 
 @pytest.mark.e2e
