@@ -16,13 +16,13 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = ROOT / "scripts" / "setup-container-tools"
@@ -45,12 +45,6 @@ def install_container_tools() -> None:
         raise AssertionError(f"{SETUP} failed:\n{done.stderr[-3000:]}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def storage_environment(folder: Path) -> dict[str, str]:
     """Variables that give Buildah and skopeo a store under `folder` (vfs, chroot isolation)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -66,12 +60,12 @@ class Registry:
     folder: Path
     user: str = "ci-user"
     password: str = "s3cret-registry-password"
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    server: ServerProcess | None = None
 
     @property
     def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        assert self.server is not None, "the registry is not started"
+        return f"127.0.0.1:{self.server.port}"
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -79,6 +73,13 @@ class Registry:
         subprocess.run(
             ["htpasswd", "-B", "-b", "-c", str(htpasswd), self.user, self.password], check=True, capture_output=True
         )
+        self.server = ServerProcess(
+            lambda port: [str(REGISTRY_BINARY), "serve", str(self._write_config(port, htpasswd))],
+            self.folder / "registry.log",
+            ready_path="/v2/",
+        )
+
+    def _write_config(self, port: int, htpasswd: Path) -> Path:
         config = self.folder / "config.yml"
         config.write_text(
             json.dumps(
@@ -86,32 +87,16 @@ class Registry:
                     "version": 0.1,
                     "log": {"level": "warn", "accesslog": {"disabled": True}},
                     "storage": {"filesystem": {"rootdirectory": str(self.folder / "data")}},
-                    "http": {"addr": self.host, "secret": "deps-image-tests"},
+                    "http": {"addr": f"127.0.0.1:{port}", "secret": "deps-image-tests"},
                     "auth": {"htpasswd": {"realm": "deps-image-tests", "path": str(htpasswd)}},
                 }
             )
         )
-        log = (self.folder / "registry.log").open("wb")
-        self.process = subprocess.Popen([str(REGISTRY_BINARY), "serve", str(config)], stdout=log, stderr=log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"docker-registry exited:\n{(self.folder / 'registry.log').read_text()[-3000:]}")
-            try:
-                self._request("/v2/")
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"docker-registry did not answer on {self.host}")
+        return config
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.server is not None:
+            self.server.stop()
 
     def _request(self, path: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(f"http://{self.host}{path}")

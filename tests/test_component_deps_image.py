@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from pipelines import FIXTURES, FixtureProject, PipelineRun, job_tools, render_component
-from registry import Registry, free_port, install_container_tools, push_base_image, storage_environment
+from registry import Registry, install_container_tools, push_base_image, storage_environment
+from servers import free_port
 
 RESOLVE, BUILD = "deps-image-resolve", "deps-image-build"
 CONSUMER, LOST_CONSUMER = "use-deps", "lost-consumer"
