@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,26 @@ def _safe_job_name(job: str) -> str:
     return re.sub(
         r"[^\w-]+", lambda run: base64.b64encode(run.group().encode()).decode().rstrip("="), job, flags=re.ASCII
     )
+
+
+@dataclass
+class ColdAndWarm:
+    """A pipeline run twice on one project: first with no cache, then with the caches of the first run."""
+
+    project: FixtureProject
+    cold: PipelineRun
+    warm: PipelineRun
+    # For each cache folder, the entries the warm run changed (see `files_changed_since`).
+    changed: dict[str, list[str]]
+
+
+def run_cold_then_warm(project: FixtureProject) -> ColdAndWarm:
+    cold = project.run()
+    time.sleep(0.05)  # so that the warm run's start is later than any time the cold run wrote
+    warm_began = time.time_ns()
+    warm = project.run()
+    caches = (project.path / ".gitlab-ci-local" / "cache").iterdir()
+    return ColdAndWarm(project, cold, warm, {cache.name: files_changed_since(cache, warm_began) for cache in caches})
 
 
 class FixtureProject:

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from pipelines import (
     PYTHON_VERSION,
+    ColdAndWarm,
     FixtureProject,
-    PipelineRun,
-    files_changed_since,
     is_cobertura,
     job_tools,
     junit_counts,
     render_component,
     require_gitlab_ci_local,
+    run_cold_then_warm,
 )
 
 JOB = f"poetry-test: [{PYTHON_VERSION}]"
@@ -36,23 +35,13 @@ def use_component(project: FixtureProject, **inputs: object) -> None:
 
 
 @pytest.fixture(scope="module")
-def warmed(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[FixtureProject, PipelineRun, PipelineRun, dict[str, list[str]]]:
-    """One project whose pipeline ran twice, cold then warm, and what the warm run changed in each cache."""
-    project = poetry_project(tmp_path_factory.mktemp("poetry-test"))
-    cold = project.run()
-    time.sleep(0.05)
-    warm_began = time.time_ns()
-    warm = project.run()
-    caches = (project.path / ".gitlab-ci-local" / "cache").iterdir()
-    changed = {cache.name.split("-")[1]: files_changed_since(cache, warm_began) for cache in caches}
-    return project, cold, warm, changed
+def warmed(tmp_path_factory: pytest.TempPathFactory) -> ColdAndWarm:
+    return run_cold_then_warm(poetry_project(tmp_path_factory.mktemp("poetry-test")))
 
 
 @pytest.mark.e2e
 def test_cold_job_installs_poetry_and_the_locked_packages_and_passes(warmed) -> None:
-    _, cold, _, _ = warmed
+    cold = warmed.cold
     assert cold.passed(JOB), cold.output[-3000:]
     log = cold.log(JOB)
     assert "poetry-test: installing Poetry 2.5.1" in log
@@ -62,7 +51,7 @@ def test_cold_job_installs_poetry_and_the_locked_packages_and_passes(warmed) -> 
 
 @pytest.mark.e2e
 def test_warm_job_reuses_poetry_and_the_venv_and_installs_nothing(warmed) -> None:
-    _, _, warm, _ = warmed
+    warm = warmed.warm
     assert warm.passed(JOB), warm.output[-3000:]
     log = warm.log(JOB)
     assert "installing Poetry" not in log
@@ -72,13 +61,13 @@ def test_warm_job_reuses_poetry_and_the_venv_and_installs_nothing(warmed) -> Non
 
 @pytest.mark.e2e
 def test_warm_job_leaves_both_caches_as_restored_so_the_runner_does_not_upload_them(warmed) -> None:
-    _, _, _, changed = warmed
+    changed = {name.split("-")[1]: entries for name, entries in warmed.changed.items()}
     assert changed == {"tool": [], "venv": []}
 
 
 @pytest.mark.e2e
 def test_job_leaves_junit_and_cobertura_reports_and_the_coverage_figure(warmed) -> None:
-    _, _, warm, _ = warmed
+    warm = warmed.warm
     assert junit_counts(warm.artifact(JOB, "report.xml")) == ("3", "0")
     assert is_cobertura(warm.artifact(JOB, "coverage.xml"))
     assert warm.coverage(JOB) == "100"
@@ -86,7 +75,7 @@ def test_job_leaves_junit_and_cobertura_reports_and_the_coverage_figure(warmed) 
 
 @pytest.mark.e2e
 def test_venv_restored_from_another_project_path_is_discarded_and_rebuilt(warmed, tmp_path: Path) -> None:
-    project, _, _, _ = warmed
+    project = warmed.project
     # Another job name means another build directory in gitlab-ci-local: the same cache
     # key now restores a .venv made under a different CI_PROJECT_DIR.
     use_component(project, job_prefix="moved")

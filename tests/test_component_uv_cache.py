@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,13 @@ import pytest
 from pipelines import (
     PYTHON_VERSION,
     UV,
+    ColdAndWarm,
     FixtureProject,
-    PipelineRun,
-    files_changed_since,
     is_cobertura,
     job_tools,
     junit_counts,
     render_component,
+    run_cold_then_warm,
 )
 
 JOBS = ["uv-warm", "uv-lint", "uv-test", "users-own-job"]
@@ -46,15 +45,8 @@ def packages_fetched(log: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineRun, PipelineRun, dict[str, list[str]]]:
-    """The pipeline run twice on one project, cold then warm, and what the warm run changed in each cache."""
-    project = uv_project(tmp_path_factory.mktemp("uv-cache"))
-    cold = project.run()
-    time.sleep(0.05)
-    warm_began = time.time_ns()
-    warm = project.run()
-    caches = (project.path / ".gitlab-ci-local" / "cache").iterdir()
-    return cold, warm, {cache.name: files_changed_since(cache, warm_began) for cache in caches}
+def runs(tmp_path_factory: pytest.TempPathFactory) -> ColdAndWarm:
+    return run_cold_then_warm(uv_project(tmp_path_factory.mktemp("uv-cache")))
 
 
 def test_version_the_tests_run_is_the_pinned_default() -> None:
@@ -65,7 +57,7 @@ def test_version_the_tests_run_is_the_pinned_default() -> None:
 
 @pytest.mark.e2e
 def test_cold_pipeline_downloads_the_locked_packages_and_passes(runs) -> None:
-    cold, _, _ = runs
+    cold = runs.cold
     assert [job for job in JOBS if cold.passed(job)] == JOBS, cold.output[-3000:]
     assert "uv-cache: no cache restored" in cold.log("uv-warm")
     assert packages_fetched(cold.log("uv-warm")) == 19
@@ -73,7 +65,7 @@ def test_cold_pipeline_downloads_the_locked_packages_and_passes(runs) -> None:
 
 @pytest.mark.e2e
 def test_warm_pipeline_downloads_no_package(runs) -> None:
-    _, warm, _ = runs
+    warm = runs.warm
     assert [job for job in JOBS if warm.passed(job)] == JOBS, warm.output[-3000:]
     for job in JOBS:
         assert "uv-cache: cache restored" in warm.log(job)
@@ -83,13 +75,12 @@ def test_warm_pipeline_downloads_no_package(runs) -> None:
 
 @pytest.mark.e2e
 def test_warm_job_leaves_the_cache_as_restored_so_the_runner_does_not_upload_it(runs) -> None:
-    _, _, changed = runs
-    assert list(changed.values()) == [[]]
+    assert list(runs.changed.values()) == [[]]
 
 
 @pytest.mark.e2e
 def test_test_job_leaves_junit_and_cobertura_reports(runs) -> None:
-    _, warm, _ = runs
+    warm = runs.warm
     assert junit_counts(warm.artifact("uv-test", "report.xml")) == ("3", "0")
     assert is_cobertura(warm.artifact("uv-test", "coverage.xml"))
     assert warm.coverage("uv-test") == "100"
