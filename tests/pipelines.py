@@ -85,8 +85,10 @@ class PipelineRun:
     returncode: int
     output: str
     project: Path
-    # Each job's log, read as soon as the run ends: the next run overwrites the files.
+    # Each job's log and dotenv report, read as soon as the run ends: the next run
+    # overwrites the files.
     logs: dict[str, str]
+    dotenv_reports: dict[str, dict[str, str]]
 
     def passed(self, job: str) -> bool:
         return re.search(rf"^\s*PASS\s+{re.escape(job)}(\s|$)", self.output, re.MULTILINE) is not None
@@ -98,6 +100,12 @@ class PipelineRun:
         """The coverage figure gitlab-ci-local read from the job's log with its `coverage:` regex."""
         found = re.search(rf"^\s*PASS\s+{re.escape(job)}\s+(\S+)% coverage", self.output, re.MULTILINE)
         return found.group(1) if found else None
+
+    def dotenv(self, job: str) -> dict[str, str]:
+        """The variables of a job's dotenv reports, as the jobs after it receive them."""
+        name = _safe_job_name(job)
+        assert name in self.dotenv_reports, f"{job} left no dotenv report:\n{self.output[-3000:]}"
+        return self.dotenv_reports[name]
 
     def log(self, job: str) -> str:
         """Everything the job printed, from gitlab-ci-local's per-job log."""
@@ -203,11 +211,22 @@ class FixtureProject:
         done = subprocess.run(
             command, cwd=self.path, env=self._environment(), capture_output=True, text=True, timeout=timeout
         )
-        return PipelineRun(done.returncode, done.stdout + done.stderr, self.path, self._job_logs())
+        return PipelineRun(
+            done.returncode, done.stdout + done.stderr, self.path, self._job_logs(), self._dotenv_reports()
+        )
 
     def _job_logs(self) -> dict[str, str]:
         folder = self.path / ".gitlab-ci-local" / "output"
         return {log.stem: log.read_text(errors="replace") for log in folder.glob("*.log")}
+
+    def _dotenv_reports(self) -> dict[str, dict[str, str]]:
+        reports: dict[str, dict[str, str]] = {}
+        for job in (self.path / ".gitlab-ci-local" / "artifacts").glob("*"):
+            for report in sorted((job / ".gitlab-ci-reports" / "dotenv").rglob("*")):
+                if report.is_file():
+                    lines = report.read_text().splitlines()
+                    reports.setdefault(job.name, {}).update(line.split("=", 1) for line in lines if "=" in line)
+        return reports
 
     def _environment(self) -> dict[str, str]:
         environment = {name: value for name, value in os.environ.items() if not _PRIVATE_VARIABLES.match(name)}

@@ -97,11 +97,9 @@ def deps_project(base: Path, setup: Setup, consumers: bool = True, **inputs: Any
 
 @dataclass
 class DepsRun:
-    """A pipeline run, with the dotenv reports of the resolve and build jobs read as it ended."""
+    """A pipeline run, with the tags of the protected and the unprotected repository when it ended."""
 
     run: PipelineRun
-    reports: dict[str, dict[str, str]]
-    # The tags of the protected and the unprotected repository when the run ended.
     tags: dict[str, list[str]]
 
     def __getattr__(self, name: str) -> Any:
@@ -109,21 +107,9 @@ class DepsRun:
 
 
 def run_pipeline(project: FixtureProject, setup: Setup, *jobs: str, **variables: str) -> DepsRun:
-    """Run the pipeline and read the reports at once: the next run overwrites them."""
     run = project.run(*jobs, variables=setup.variables(**variables))
-    reports = {}
-    for job, name in ((RESOLVE, "resolve.env"), (BUILD, "build.env")):
-        report = run.artifact(job, f".gitlab-ci-reports/dotenv/.deps-image/{name}")
-        if report.is_file():
-            reports[job] = dict(line.split("=", 1) for line in report.read_text().splitlines() if line)
     tags = {name: setup.registry.tags(name) for name in (REPOSITORY, f"{REPOSITORY}-unprotected")}
-    return DepsRun(run, reports, tags)
-
-
-def dotenv(run: DepsRun, job: str) -> dict[str, str]:
-    """A job's dotenv report, as the jobs after it receive it."""
-    assert job in run.reports, f"{job} left no dotenv report:\n{run.output[-3000:]}"
-    return run.reports[job]
+    return DepsRun(run, tags)
 
 
 def canonical_hash(project: Path, files: list[str], build_args: list[str], dockerfile: str, platform: str) -> str:
@@ -173,12 +159,12 @@ def test_defaults_are_pinned_and_the_build_is_daemonless() -> None:
 def test_first_run_builds_pushes_and_hands_out_the_image_pinned_by_digest(runs, setup: Setup) -> None:
     first = runs["first"]
     assert first.passed(RESOLVE) and first.passed(BUILD), first.output[-3000:]
-    resolved = dotenv(first, RESOLVE)
+    resolved = first.dotenv(RESOLVE)
     assert resolved["DEPS_BUILD_NEEDED"] == "true"
     assert "is not in the registry: deps-image-build will build it" in first.log(RESOLVE)
     assert "deps-image: building" in first.log(BUILD)
-    image = DIGEST_REFERENCE.match(dotenv(first, BUILD)["DEPS_IMAGE"])
-    assert image, dotenv(first, BUILD)
+    image = DIGEST_REFERENCE.match(first.dotenv(BUILD)["DEPS_IMAGE"])
+    assert image, first.dotenv(BUILD)
     # An unprotected ref (gitlab-ci-local's default) pushes to the separate repository.
     assert image["repository"] == f"{setup.registry.host}/{REPOSITORY}-unprotected"
     assert setup.registry.digest(f"{REPOSITORY}-unprotected", resolved["DEPS_TAG"]) == image["digest"]
@@ -192,11 +178,11 @@ def test_tag_is_the_documented_hash_of_the_dependency_files(runs, setup: Setup) 
     # poetry.lock is not in the fixture project: it counts as absent.
     assert not (FIXTURES / "deps-project" / "poetry.lock").exists()
     first = canonical_hash(FIXTURES / "deps-project", files, build_args, "Dockerfile", "linux/amd64")
-    assert dotenv(runs["first"], RESOLVE)["DEPS_HASH"] == first
-    assert dotenv(runs["first"], RESOLVE)["DEPS_TAG"] == f"deps-{first}"
+    assert runs["first"].dotenv(RESOLVE)["DEPS_HASH"] == first
+    assert runs["first"].dotenv(RESOLVE)["DEPS_TAG"] == f"deps-{first}"
     # The project as the last run saw it, with its lock file changed.
     last = canonical_hash(runs["protected"].project, files, build_args, "Dockerfile", "linux/amd64")
-    assert dotenv(runs["protected"], RESOLVE)["DEPS_HASH"] == last != first
+    assert runs["protected"].dotenv(RESOLVE)["DEPS_HASH"] == last != first
 
 
 @pytest.mark.e2e
@@ -204,7 +190,7 @@ def test_consumer_runs_in_the_built_image_made_from_the_hashed_files_only(runs) 
     first = runs["first"]
     assert first.passed(CONSUMER), first.output[-3000:]
     log = first.log(CONSUMER)
-    image = dotenv(first, BUILD)["DEPS_IMAGE"]
+    image = first.dotenv(BUILD)["DEPS_IMAGE"]
     assert f"deps-image: running in {image}" in log
     assert "dependencies installed" in log
     assert "ready=1" in log
@@ -227,9 +213,9 @@ def test_consumer_without_needs_fails_with_the_guard_message(runs) -> None:
 def test_unchanged_run_builds_nothing_and_hands_out_the_same_digest(runs) -> None:
     first, again = runs["first"], runs["again"]
     assert again.passed(RESOLVE) and again.passed(BUILD) and again.passed(CONSUMER), again.output[-3000:]
-    assert dotenv(again, RESOLVE)["DEPS_BUILD_NEEDED"] == "false"
-    image = dotenv(first, BUILD)["DEPS_IMAGE"]
-    assert dotenv(again, BUILD)["DEPS_IMAGE"] == image
+    assert again.dotenv(RESOLVE)["DEPS_BUILD_NEEDED"] == "false"
+    image = first.dotenv(BUILD)["DEPS_IMAGE"]
+    assert again.dotenv(BUILD)["DEPS_IMAGE"] == image
     assert f"deps image up to date: {image}" in again.log(BUILD)
     assert "deps-image: building" not in again.log(BUILD)
     assert f"deps-image: running in {image}" in again.log(CONSUMER)
@@ -239,10 +225,10 @@ def test_unchanged_run_builds_nothing_and_hands_out_the_same_digest(runs) -> Non
 def test_lock_change_gives_a_new_tag_and_a_new_image(runs, setup: Setup) -> None:
     first, changed = runs["first"], runs["lock changed"]
     assert changed.passed(BUILD) and changed.passed(CONSUMER), changed.output[-3000:]
-    old, new = dotenv(first, RESOLVE), dotenv(changed, RESOLVE)
+    old, new = first.dotenv(RESOLVE), changed.dotenv(RESOLVE)
     assert new["DEPS_TAG"] != old["DEPS_TAG"]
     assert new["DEPS_BUILD_NEEDED"] == "true"
-    assert dotenv(changed, BUILD)["DEPS_IMAGE"] != dotenv(first, BUILD)["DEPS_IMAGE"]
+    assert changed.dotenv(BUILD)["DEPS_IMAGE"] != first.dotenv(BUILD)["DEPS_IMAGE"]
     assert changed.tags[f"{REPOSITORY}-unprotected"] == sorted([old["DEPS_TAG"], new["DEPS_TAG"]])
 
 
@@ -250,11 +236,11 @@ def test_lock_change_gives_a_new_tag_and_a_new_image(runs, setup: Setup) -> None
 def test_protected_ref_does_not_trust_the_unprotected_image(runs, setup: Setup) -> None:
     changed, protected = runs["lock changed"], runs["protected"]
     assert protected.passed(BUILD) and protected.passed(CONSUMER), protected.output[-3000:]
-    resolved = dotenv(protected, RESOLVE)
-    assert resolved["DEPS_TAG"] == dotenv(changed, RESOLVE)["DEPS_TAG"]
+    resolved = protected.dotenv(RESOLVE)
+    assert resolved["DEPS_TAG"] == changed.dotenv(RESOLVE)["DEPS_TAG"]
     assert resolved["DEPS_REPOSITORY"] == f"{setup.registry.host}/{REPOSITORY}"
     assert resolved["DEPS_BUILD_NEEDED"] == "true"
-    image = DIGEST_REFERENCE.match(dotenv(protected, BUILD)["DEPS_IMAGE"])
+    image = DIGEST_REFERENCE.match(protected.dotenv(BUILD)["DEPS_IMAGE"])
     assert image and image["repository"] == f"{setup.registry.host}/{REPOSITORY}"
     assert protected.tags[REPOSITORY] == [resolved["DEPS_TAG"]]
 
@@ -301,10 +287,10 @@ def test_force_rebuild_builds_even_though_the_tag_exists(runs, setup: Setup, tmp
     project = deps_project(tmp_path, setup, consumers=False, force_rebuild=True)
     run = run_pipeline(project, setup)
     assert run.passed(BUILD), run.output[-3000:]
-    resolved = dotenv(run, RESOLVE)
-    assert resolved["DEPS_TAG"] == dotenv(runs["first"], RESOLVE)["DEPS_TAG"]
+    resolved = run.dotenv(RESOLVE)
+    assert resolved["DEPS_TAG"] == runs["first"].dotenv(RESOLVE)["DEPS_TAG"]
     assert "exists:" in run.log(RESOLVE)
     assert "force_rebuild is on" in run.log(RESOLVE)
     assert resolved["DEPS_BUILD_NEEDED"] == "true"
     assert "deps-image: built and pushed" in run.log(BUILD)
-    assert DIGEST_REFERENCE.match(dotenv(run, BUILD)["DEPS_IMAGE"])
+    assert DIGEST_REFERENCE.match(run.dotenv(BUILD)["DEPS_IMAGE"])
