@@ -1,0 +1,58 @@
+"""A component's interface: what users depend on when they include it.
+
+The inputs come from the checked `spec` header; the jobs are the top-level job names
+(hidden templates included, since users extend them) of the body rendered with the
+given inputs, or with the defaults. `list`, `show`, `docs` and `diff` all read this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ci_catalog.header import InputSpec, Spec, check_header
+from ci_catalog.lint.rules._helpers import jobs
+from ci_catalog.loading import LoadedFile, load_path, load_text
+from ci_catalog.problems import Problem
+from ci_catalog.render import RenderOptions, render_loaded
+
+
+@dataclass
+class ComponentInterface:
+    name: str
+    path: str
+    spec: Spec = field(default_factory=Spec)
+    jobs: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def inputs(self) -> dict[str, InputSpec]:
+        return {item.name: item for item in self.spec.inputs}
+
+
+def interface_of_path(name: str, path: str, inputs: dict[str, Any] | None = None) -> ComponentInterface:
+    return interface_of_loaded(name, load_path(path), inputs)
+
+
+def interface_of_text(name: str, text: str, path: str, inputs: dict[str, Any] | None = None) -> ComponentInterface:
+    return interface_of_loaded(name, load_text(text, path), inputs)
+
+
+def interface_of_loaded(name: str, loaded: LoadedFile, inputs: dict[str, Any] | None = None) -> ComponentInterface:
+    """The interface; problems say why the spec or the jobs could not be read."""
+    interface = ComponentInterface(name, loaded.path)
+    if loaded.problems or loaded.header is None:
+        interface.problems = loaded.problems or [Problem("not a component: no `spec` header", loaded.path, 1, 1)]
+        return interface
+    header = check_header(loaded.header, loaded.path, loaded.header_marks)
+    interface.spec = header.spec
+    if header.problems:
+        interface.problems = header.problems
+        return interface
+    rendered = render_loaded(loaded, RenderOptions(inputs=inputs or {}, component={"name": name}))
+    if rendered.problems:
+        interface.problems = rendered.problems
+        return interface
+    if isinstance(rendered.data, dict):
+        interface.jobs = [job for job, _ in jobs(rendered.data)]
+    return interface

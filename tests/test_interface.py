@@ -1,0 +1,45 @@
+"""A component's interface: its inputs from the header, its jobs from the rendered body."""
+
+from __future__ import annotations
+
+from ci_catalog.interface import interface_of_text
+
+COMPONENT = """\
+spec:
+  inputs:
+    job_prefix:
+      default: build
+    target:
+      options: [a, b]
+---
+.$[[ inputs.job_prefix ]]-base:
+  script: [echo]
+$[[ inputs.job_prefix ]]-run:
+  extends: .$[[ inputs.job_prefix ]]-base
+stages: [test]
+"""
+
+
+def test_inputs_are_read_from_the_header_in_order() -> None:
+    interface = interface_of_text("c", COMPONENT, "c.yml", {"target": "a"})
+    assert list(interface.inputs) == ["job_prefix", "target"]
+    assert interface.inputs["target"].options == ["a", "b"]
+    assert interface.inputs["target"].required
+
+
+def test_jobs_are_named_as_rendered_hidden_templates_included_global_keys_not() -> None:
+    interface = interface_of_text("c", COMPONENT, "c.yml", {"target": "a", "job_prefix": "x"})
+    assert interface.jobs == [".x-base", "x-run"]
+
+
+def test_a_required_input_left_out_is_a_problem_and_no_jobs() -> None:
+    interface = interface_of_text("c", COMPONENT, "c.yml")
+    assert interface.jobs == []
+    assert [problem.message for problem in interface.problems] == [
+        "`target` input: required value has not been provided"
+    ]
+
+
+def test_a_file_without_a_header_is_not_a_component() -> None:
+    interface = interface_of_text("c", "job:\n  script: [echo]\n", "c.yml")
+    assert interface.problems[0].message == "not a component: no `spec` header"
