@@ -2,8 +2,8 @@
 
 GitLab finds components at `templates/<name>.yml` and `templates/<name>/template.yml`
 (app/models/ci/catalog/components_project.rb: names of letters, digits, `_` and `-`;
-`.yaml` is never read). `catalog.yml` is this project's manifest: the catalog version,
-and per component a summary and the example input sets that `check` renders.
+`.yaml` is never read). `catalog.yml` is this project's manifest: the catalog version, the project path users
+include it from, and per component a summary and the example input sets `check` renders.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ MAX_MANIFEST_SIZE = 2 * 1024 * 1024
 # and publishes as components (Ruby's and Gitaly's \w are ASCII).
 COMPONENT_PATH = re.compile(r"^templates/[\w-]+(?:/template)?\.yml$", re.ASCII)
 COMPONENTS_LIMIT = 100  # Ci::Catalog::ComponentsProject::COMPONENTS_LIMIT (GitLab 18.5+)
+# Where a catalog that does not say otherwise is included from, under `$CI_SERVER_FQDN/`.
+DEFAULT_PROJECT = "<group>/python-ci"
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Component:
 class Catalog:
     root: Path
     version: str = ""
+    project: str = DEFAULT_PROJECT
     components: list[Component] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # catalog.yml's `components` mapping as written (None: no such mapping), and where
@@ -87,6 +90,7 @@ def load_catalog(root: Path) -> Catalog:
     if manifest_path.exists():
         manifest, catalog.manifest_marks = _read_manifest(manifest_path, catalog.problems)
     catalog.version = str(manifest.get("version") or "")
+    catalog.project = str(manifest.get("project") or DEFAULT_PROJECT)
     entries = manifest.get("components")
     if "components" in manifest and entries is not None and not isinstance(entries, dict):
         message = "`components` must be a mapping of name to entry"
