@@ -32,8 +32,14 @@ def test_jobs_are_named_as_rendered_hidden_templates_included_global_keys_not() 
     assert interface.jobs == [".x-base", "x-run"]
 
 
-def test_a_required_input_left_out_is_a_problem_and_no_jobs() -> None:
+def test_without_inputs_a_required_input_takes_its_first_option_so_the_jobs_render() -> None:
     interface = interface_of_text("c", COMPONENT, "c.yml")
+    assert interface.jobs == [".build-base", "build-run"]
+    assert interface.problems == []
+
+
+def test_a_required_input_left_out_of_given_inputs_is_a_problem_and_no_jobs() -> None:
+    interface = interface_of_text("c", COMPONENT, "c.yml", {})
     assert interface.jobs == []
     assert [problem.message for problem in interface.problems] == [
         "`target` input: required value has not been provided"

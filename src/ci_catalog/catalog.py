@@ -73,10 +73,17 @@ def component_paths(root: Path, files: list[Path]) -> list[Path]:
 def discover_templates(root: Path) -> dict[str, Path]:
     """Component name -> file, in GitLab's lookup order (`<name>.yml` before `<name>/template.yml`)."""
     files = [path for path in (root / "templates").rglob("*.yml") if path.is_file()]
-    found: dict[str, Path] = {}
-    for path in component_paths(root, files):
-        flat = path.parent.name == "templates"
-        name = path.stem if flat else path.parent.name
+    names = components_by_name([relative(root, path) for path in files])
+    return {name: root / path for name, path in names.items()}
+
+
+def components_by_name(paths: list[str]) -> dict[str, str]:
+    """Component name -> path, from paths relative to the catalog (as `git ls-tree` lists them)."""
+    found: dict[str, str] = {}
+    for path in sorted(path for path in paths if COMPONENT_PATH.match(path)):
+        parts = path.split("/")
+        flat = len(parts) == 2
+        name = parts[1].removesuffix(".yml") if flat else parts[1]
         if flat or name not in found:
             found[name] = path
     return dict(sorted(found.items()))

@@ -1,6 +1,7 @@
 """The `ci-catalog` command: wires the stages together and owns exit codes.
 
-Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error.
+Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error,
+4 (`remote` only) the GitLab instance could not answer.
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from ci_catalog import __version__, commands, lint_command
+from ci_catalog import __version__, commands, lint_command, versions_command
 from ci_catalog.lint.formats import FORMATS
 from ci_catalog.options import OptionError
 
@@ -33,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(sub.add_parser("check", help="render, validate and lint every component of a catalog"))
     _add_lint(sub.add_parser("lint", help="lint components, pipeline files or a catalog"))
     _add_rules(sub.add_parser("rules", help="list the lint rules, or show one rule's documentation"))
+    _add_resolve(sub.add_parser("resolve", help="resolve, render and validate a pipeline's component includes"))
+    _add_pin(sub.add_parser("pin", help="pin a pipeline's loose component references to exact versions"))
+    _add_diff(sub.add_parser("diff", help="the interface changes between two catalog revisions, classified"))
+    _add_release(sub.add_parser("release", help="check that a catalog release is consistent"))
+    _add_remote(sub.add_parser("remote", help="a GitLab instance's CI/CD Catalog, and its CI Lint for a file"))
     return parser
 
 
@@ -69,6 +75,76 @@ def _add_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", nargs="?", default=".", help="the catalog folder (default: here)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=commands.check)
+
+
+def _add_resolve(parser: argparse.ArgumentParser) -> None:
+    versions_command.add_context_options(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=versions_command.resolve)
+
+
+def _add_pin(parser: argparse.ArgumentParser) -> None:
+    versions_command.add_context_options(parser)
+    parser.add_argument("--to", choices=("version", "sha"), default="version", help="what to pin to (version)")
+    parser.add_argument("--write", action="store_true", help="rewrite the file (default: print the diff, exit 1)")
+    parser.set_defaults(run=versions_command.pin)
+
+
+def _add_diff(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", metavar="OLD", help="the earlier revision (a tag, branch or commit)")
+    parser.add_argument("new", metavar="NEW", help="the later revision")
+    parser.add_argument("--catalog", default=".", metavar="PATH", help="the catalog's git repository (default: here)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=versions_command.diff)
+
+
+def _add_release(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="release_command", required=True, parser_class=_Parser)
+    check = sub.add_parser("check", help="version, tag, CHANGELOG and the interface changes agree")
+    check.add_argument("--tag", help="the release tag (default: $CI_COMMIT_TAG)")
+    check.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
+    check.set_defaults(run=versions_command.release_check)
+
+
+_REMOTE_TOKEN_HELP = (
+    "The token is read from the environment variable GITLAB_TOKEN (or the one --token-variable names), never "
+    "from the command line, and is never printed. Without one, only public data can be read: public catalog "
+    "resources for list and show; lint needs a token with the api scope and the Developer role. "
+    "Exit codes: 0 done (lint: valid), 1 lint: invalid, 2 usage error, 4 the remote could not answer."
+)
+
+
+def _add_remote(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Read a GitLab instance's CI/CD Catalog, or lint a file with its CI Lint API."
+    parser.epilog = _REMOTE_TOKEN_HELP
+    sub = parser.add_subparsers(dest="remote_command", required=True, parser_class=_Parser)
+    listing = sub.add_parser("list", help="the catalog's resources", epilog=_REMOTE_TOKEN_HELP)
+    listing.add_argument("--search", metavar="TEXT", help="only resources whose name or description has TEXT")
+    show = sub.add_parser("show", help="one resource's versions, components and inputs", epilog=_REMOTE_TOKEN_HELP)
+    show.add_argument("project", metavar="PROJECT_PATH", help="the catalog project's full path, e.g. group/python-ci")
+    show.add_argument("component", nargs="?", metavar="COMPONENT", help="show only this component")
+    show.add_argument("--version", metavar="V", help="this released version (default: the latest)")
+    lint = sub.add_parser("lint", help="lint a CI file with a project's CI Lint API", epilog=_REMOTE_TOKEN_HELP)
+    lint.add_argument("file", metavar="FILE", help="the CI/CD configuration to lint")
+    lint.add_argument("--project", required=True, metavar="ID_OR_PATH", help="the project to lint it in")
+    lint.add_argument("--ref", metavar="REF", help="with --dry-run: the branch or tag to simulate on")
+    lint.add_argument("--dry-run", action="store_true", help="simulate creating the pipeline, not only a static check")
+    for name, command in (("list", listing), ("show", show), ("lint", lint)):
+        command.add_argument("--gitlab", required=True, metavar="URL", help="the instance, e.g. https://gitlab.com")
+        command.add_argument("--token-variable", default="GITLAB_TOKEN", metavar="NAME", help="read the token here")
+        command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (30)")
+        command.add_argument("--format", choices=("text", "json"), default="text")
+        command.set_defaults(run=_remote(name))
+
+
+def _remote(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        # python-gitlab, gql and httpx take ~0.3 s to import: only `remote` should pay for them.
+        from ci_catalog import remote_command
+
+        return int(getattr(remote_command, f"remote_{name}")(args))
+
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

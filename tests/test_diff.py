@@ -1,0 +1,191 @@
+"""`ci-catalog diff OLD NEW`: interface changes between two catalog revisions, each classified.
+
+Every case is a pair of real commits that differ by one change to one component.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gitcatalog import GitCatalog, component
+
+OPTIONS = "    target:\n      default: a\n      options: [a, b]\n"
+
+
+def catalog_pair(root: Path, old: dict[str, str | None], new: dict[str, str | None]) -> GitCatalog:
+    repo = GitCatalog(root)
+    repo.commit("old", old)
+    repo.git("tag", "old")
+    repo.commit("new", new)
+    repo.git("tag", "new")
+    return repo
+
+
+CASES = [
+    # (what changes, old build component, new build component, level, kind)
+    (
+        "an input removed",
+        component("1", inputs="    extra:\n      default: x\n"),
+        component("1"),
+        "breaking",
+        "input-removed",
+    ),
+    (
+        "a new input without default",
+        component("1"),
+        component("1", inputs="    token_name:\n      description: d\n"),
+        "breaking",
+        "required-input-added",
+    ),
+    (
+        "a type changed",
+        component("1", inputs="    n:\n      default: '1'\n"),
+        component("1", inputs="    n:\n      type: number\n      default: 1\n"),
+        "breaking",
+        "type-changed",
+    ),
+    (
+        "options narrowed",
+        component("1", inputs=OPTIONS),
+        component("1", inputs="    target:\n      default: a\n      options: [a]\n"),
+        "breaking",
+        "options-narrowed",
+    ),
+    (
+        "options where there were none",
+        component("1", inputs="    target:\n      default: a\n"),
+        component("1", inputs=OPTIONS),
+        "breaking",
+        "options-narrowed",
+    ),
+    (
+        "a regex tightened",
+        component("1", inputs="    v:\n      default: '1'\n      regex: ^\\d+$\n"),
+        component("1", inputs="    v:\n      default: '1'\n      regex: ^\\d$\n"),
+        "breaking",
+        "regex-tightened",
+    ),
+    ("a job removed", component("1", jobs="extra-job:\n  script: [make]\n"), component("1"), "breaking", "job-removed"),
+    (
+        "a default removed",
+        component("1", inputs="    v:\n      default: x\n"),
+        component("1", inputs="    v:\n      type: string\n"),
+        "breaking",
+        "default-removed",
+    ),
+    (
+        "a new optional input",
+        component("1"),
+        component("1", inputs="    extra:\n      default: x\n"),
+        "minor",
+        "optional-input-added",
+    ),
+    (
+        "options widened",
+        component("1", inputs=OPTIONS),
+        component("1", inputs="    target:\n      default: a\n      options: [a, b, c]\n"),
+        "minor",
+        "options-widened",
+    ),
+    (
+        "a regex dropped",
+        component("1", inputs="    v:\n      default: '1'\n      regex: ^\\d+$\n"),
+        component("1", inputs="    v:\n      default: '1'\n"),
+        "minor",
+        "regex-removed",
+    ),
+    ("a new job", component("1"), component("1", jobs="extra-job:\n  script: [make]\n"), "minor", "job-added"),
+    (
+        "a description changed",
+        component("1", inputs="    v:\n      default: x\n      description: old\n"),
+        component("1", inputs="    v:\n      default: x\n      description: new\n"),
+        "patch",
+        "input-description-changed",
+    ),
+    (
+        "a default changed within its type",
+        component("1"),
+        component("1").replace("default: test", "default: verify"),
+        "patch",
+        "default-changed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "old", "new", "level", "kind"), CASES, ids=[case[0] for case in CASES])
+def test_each_kind_of_change_is_classified(
+    cli, tmp_path: Path, what: str, old: str, new: str, level: str, kind: str
+) -> None:
+    path = "templates/build/template.yml"
+    repo = catalog_pair(tmp_path, {path: old}, {path: new})
+    result = cli("diff", "old", "new", "--catalog", repo.root, "--format", "json")
+    assert result.code == 0, result.out
+    report = json.loads(result.out)
+    assert [(change["level"], change["kind"]) for change in report["changes"]] == [(level, kind)]
+    assert report["bump"] == level
+
+
+def test_a_renamed_job_is_a_breaking_removal_and_a_minor_addition(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(
+        tmp_path,
+        {"templates/build.yml": component("1")},
+        {"templates/build.yml": component("1").replace("-run", "-build")},
+    )
+    result = cli("diff", "old", "new", "--catalog", repo.root)
+    assert (
+        result.out
+        == "build\n  breaking  job `build-run` removed or renamed\n  minor     job `build-build` added\nold -> new: breaking changes\n"
+    )
+
+
+def test_a_removed_component_is_breaking(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(tmp_path, {"templates/build.yml": component("1")}, {"templates/build.yml": None})
+    result = cli("diff", "old", "new", "--catalog", repo.root)
+    assert result.out == "build\n  breaking  component `build` removed\nold -> new: breaking changes\n"
+
+
+def test_a_new_component_is_minor(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(
+        tmp_path, {"templates/build.yml": component("1")}, {"templates/test/template.yml": component("1")}
+    )
+    result = cli("diff", "old", "new", "--catalog", repo.root, "--format", "json")
+    assert json.loads(result.out)["changes"] == [
+        {"component": "test", "level": "minor", "kind": "component-added", "message": "component `test` added"}
+    ]
+
+
+def test_moving_a_component_to_its_own_folder_changes_nothing(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(
+        tmp_path,
+        {"templates/build.yml": component("1")},
+        {"templates/build.yml": None, "templates/build/template.yml": component("1")},
+    )
+    result = cli("diff", "old", "new", "--catalog", repo.root)
+    assert result.out == "old -> new: no interface changes\n"
+
+
+def test_the_text_report_lists_changes_per_component_most_serious_first(cli, tmp_path: Path) -> None:
+    new = component("1", inputs="    extra:\n      default: x\n").replace("default: test", "default: verify")
+    repo = catalog_pair(
+        tmp_path,
+        {"templates/build.yml": component("1", inputs="    gone:\n      default: x\n")},
+        {"templates/build.yml": new},
+    )
+    result = cli("diff", "old", "new", "--catalog", repo.root)
+    assert result.out == (
+        "build\n"
+        "  breaking  input `gone` removed\n"
+        "  minor     new optional input `extra`\n"
+        '  patch     input `stage`: default changed from "test" to "verify"\n'
+        "old -> new: breaking changes\n"
+    )
+
+
+def test_a_revision_that_does_not_exist_is_reported(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(tmp_path, {"templates/build.yml": component("1")}, {})
+    result = cli("diff", "old", "9.9.9", "--catalog", repo.root)
+    assert result.code == 1
+    assert "error: `9.9.9` names no commit of" in result.out

@@ -1,0 +1,262 @@
+"""`ci-catalog resolve`: component references resolved against a real git catalog, as GitLab does.
+
+Published releases: 1.0.0 1.1.0 1.1.1 1.2.0 v2.0.0 2.0.1 2.1.0 and the pre-release
+3.0.0-rc.1, tagged out of order (2.1.0 before 1.2.0), as in GitLab's own examples.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ci_catalog.gitrepo import GitRepo
+from ci_catalog.pipeline_resolve import Context, resolve_pipeline
+from ci_catalog.resolve import CatalogRepo
+from gitcatalog import GitCatalog, component
+
+HOST = "gitlab.example.com"
+ADDRESS = f"{HOST}/acme/ci/build"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> GitCatalog:
+    repo = GitCatalog(tmp_path_factory.mktemp("catalog"))
+    for tag in ("1.0.0", "1.1.0", "1.1.1", "v2.0.0", "2.0.1", "2.1.0", "1.2.0", "3.0.0-rc.1"):
+        repo.release(tag)
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("feature work", {"templates/build/template.yml": component("feature")})
+    repo.git("checkout", "-q", "main")
+    repo.commit("unreleased work", {"templates/build/template.yml": component("main")})
+    return repo
+
+
+@pytest.fixture
+def resolve(cli, catalog: GitCatalog, tmp_path: Path):
+    def run(*references: str, body: str = "", extra: tuple[str, ...] = ()):
+        lines = ["include:"]
+        for reference in references:
+            lines.append(f"  - component: {reference}")
+        pipeline = tmp_path / ".gitlab-ci.yml"
+        pipeline.write_text("\n".join(lines) + "\n" + body, encoding="utf-8")
+        return cli("resolve", pipeline, "--catalog", catalog.root, "--server-fqdn", HOST, *extra)
+
+    return run
+
+
+def resolved_to(result) -> list[str]:
+    return [line.split(" -> ", 1)[1] for line in result.out.splitlines() if " -> " in line]
+
+
+@pytest.mark.parametrize(
+    ("reference", "target"),
+    [
+        ("1.1.0", "1.1.0 (release"),
+        ("v2.0.0", "v2.0.0 (release"),
+        ("1", "1.2.0 (partial version"),
+        ("1.1", "1.1.1 (partial version"),
+        ("2", "2.1.0 (partial version"),
+        ("~latest", "2.1.0 (~latest"),
+        ("3.0.0-rc.1", "3.0.0-rc.1 (release"),
+    ],
+)
+def test_a_version_reference_resolves_to_the_release_gitlab_picks(resolve, reference: str, target: str) -> None:
+    result = resolve(f"{ADDRESS}@{reference}")
+    assert result.code == 0, result.out
+    assert resolved_to(result)[0].startswith(target)
+
+
+def test_latest_ignores_pre_releases_and_tagging_order(resolve, catalog: GitCatalog) -> None:
+    result = resolve(f"{ADDRESS}@~latest", extra=("--format", "json"))
+    resolved = json.loads(result.out)["includes"][0]["resolved"]
+    assert (resolved["version"], resolved["sha"]) == ("2.1.0", catalog.git("rev-parse", "2.1.0^{commit}"))
+
+
+def test_a_tag_without_its_v_prefix_is_not_found_as_on_gitlab(resolve) -> None:
+    result = resolve(f"{ADDRESS}@2.0.0")
+    assert result.code == 1
+    assert f"error: Component '{ADDRESS}@2.0.0' - content not found" in result.out
+
+
+@pytest.mark.parametrize("reference", ["3", "1.3", "9.9.9", "no-such-branch"])
+def test_a_reference_that_names_nothing_gets_gitlabs_content_not_found(resolve, reference: str) -> None:
+    result = resolve(f"{ADDRESS}@{reference}")
+    assert result.code == 1
+    assert f".gitlab-ci.yml:2:5: error: Component '{ADDRESS}@{reference}' - content not found" in result.out
+
+
+def test_a_full_commit_sha_resolves_with_no_catalog_version(resolve, catalog: GitCatalog) -> None:
+    sha = catalog.git("rev-parse", "1.1.1^{commit}")
+    result = resolve(f"{ADDRESS}@{sha}", extra=("--format", "json"))
+    resolved = json.loads(result.out)["includes"][0]["resolved"]
+    assert (resolved["kind"], resolved["sha"], resolved["version"], resolved["pinned"]) == (
+        "commit SHA",
+        sha,
+        None,
+        True,
+    )
+
+
+def test_an_abbreviated_sha_resolves_too(resolve, catalog: GitCatalog) -> None:
+    sha = catalog.git("rev-parse", "1.1.1^{commit}")
+    result = resolve(f"{ADDRESS}@{sha[:10]}")
+    assert result.code == 0
+    assert resolved_to(result) == [f"1.1.1 (commit SHA, commit {sha[:12]})"]
+
+
+def test_a_branch_resolves_to_its_head_with_a_warning_that_it_is_not_pinned(resolve, catalog: GitCatalog) -> None:
+    result = resolve(f"{ADDRESS}@feature")
+    sha = catalog.git("rev-parse", "feature")
+    assert result.code == 0
+    assert resolved_to(result) == [f"{sha[:12]} (branch, commit {sha[:12]})"]
+    assert f"warning: `build@feature` is not pinned: a branch resolves to {sha[:12]} today" in result.out
+
+
+def test_latest_is_reported_as_not_pinned(resolve) -> None:
+    result = resolve(f"{ADDRESS}@~latest")
+    assert (
+        "warning: `build@~latest` is not pinned: `~latest` resolves to 2.1.0 today; run `ci-catalog pin`" in result.out
+    )
+
+
+def test_the_component_is_rendered_at_the_resolved_commit_with_gitlabs_component_context(
+    catalog: GitCatalog, tmp_path: Path
+) -> None:
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text("include:\n  component: $CI_SERVER_FQDN/acme/ci/build@1.1\n", encoding="utf-8")
+    context = Context(CatalogRepo(GitRepo(catalog.root), "acme/ci"), HOST, {"CI_SERVER_FQDN": HOST})
+    report = resolve_pipeline(pipeline, context)
+    assert report.ok, report.problems
+    assert report.includes[0].data["build-run"]["variables"]["BUILT_FROM"] == "build 1.1.1 1.1 1.1.1"
+
+
+def test_the_server_fqdn_variable_and_a_single_mapping_include_are_understood(
+    resolve, cli, catalog: GitCatalog, tmp_path: Path
+) -> None:
+    pipeline = tmp_path / "single.yml"
+    pipeline.write_text("include:\n  component: $CI_SERVER_FQDN/acme/ci/build@1.0.0\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", catalog.root, "--server-fqdn", HOST)
+    assert result.code == 0, result.out
+    assert resolved_to(result)[0].startswith("1.0.0 (release")
+
+
+def test_an_address_on_another_host_is_not_supported(resolve) -> None:
+    result = resolve("gitlab.com/acme/ci/build@1.0.0")
+    assert "error: Component 'gitlab.com/acme/ci/build@1.0.0' - the component path is not supported" in result.out
+
+
+def test_an_address_without_a_version_is_not_supported(resolve) -> None:
+    result = resolve(ADDRESS)
+    assert f"error: Component '{ADDRESS}' - the component path is not supported" in result.out
+
+
+def test_a_component_missing_at_that_version_is_content_not_found(resolve) -> None:
+    result = resolve(f"{HOST}/acme/ci/deploy@1.0.0")
+    assert f"error: Component '{HOST}/acme/ci/deploy@1.0.0' - content not found" in result.out
+
+
+def test_a_component_of_another_project_is_left_unresolved_with_a_warning(resolve) -> None:
+    result = resolve(f"{HOST}/other/ci/build@1.0.0")
+    assert result.code == 0
+    assert (
+        "warning: `gitlab.example.com/other/ci/build@1.0.0` is not a component of this catalog (acme/ci)" in result.out
+    )
+
+
+def test_project_overrides_the_path_the_catalog_is_included_from(resolve) -> None:
+    result = resolve(f"{HOST}/platform/python-ci/build@1.0.0", extra=("--project", "platform/python-ci"))
+    assert result.code == 0, result.out
+    assert resolved_to(result)[0].startswith("1.0.0 (release")
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        (
+            "~latest",
+            "The ~latest version reference is not supported for non-catalog resources. Use a tag, branch, or commit SHA instead.",
+        ),
+        (
+            "1",
+            "The partial semantic version reference is not supported for non-catalog resources. Use a tag, branch, or commit SHA instead.",
+        ),
+    ],
+)
+def test_a_project_that_is_not_a_catalog_resource_refuses_loose_versions(
+    cli, tmp_path: Path, reference: str, message: str
+) -> None:
+    repo = GitCatalog(tmp_path / "plain", project=None)
+    repo.release("1.0.0")
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text(f"include:\n  - component: {HOST}/acme/ci/build@{reference}\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", repo.root, "--server-fqdn", HOST, "--project", "acme/ci")
+    assert f"error: Component '{HOST}/acme/ci/build@{reference}' - {message}" in result.out
+
+
+def test_a_project_that_is_not_a_catalog_resource_still_resolves_a_tag(cli, tmp_path: Path) -> None:
+    repo = GitCatalog(tmp_path / "plain", project=None)
+    repo.release("1.0.0")
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text(f"include:\n  - component: {HOST}/acme/ci/build@1.0.0\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", repo.root, "--server-fqdn", HOST, "--project", "acme/ci")
+    assert result.code == 0, result.out
+    assert resolved_to(result)[0].startswith("1.0.0 (tag")
+
+
+def test_the_same_component_twice_with_different_job_prefixes_resolves_and_validates(
+    cli, catalog: GitCatalog, tmp_path: Path
+) -> None:
+    pipeline = tmp_path / "twice.yml"
+    pipeline.write_text(
+        "include:\n"
+        f"  - component: {ADDRESS}@1.0.0\n"
+        "    inputs: {job_prefix: api}\n"
+        f"  - component: {ADDRESS}@1.0.0\n"
+        "    inputs: {job_prefix: web}\n",
+        encoding="utf-8",
+    )
+    result = cli("resolve", pipeline, "--catalog", catalog.root, "--server-fqdn", HOST)
+    assert result.code == 0, result.out
+    assert "resolved 2 component include(s); the merged pipeline is valid" in result.out
+
+
+def test_the_same_component_twice_with_one_job_prefix_is_a_collision(cli, catalog: GitCatalog, tmp_path: Path) -> None:
+    pipeline = tmp_path / "twice.yml"
+    pipeline.write_text(f"include:\n  - component: {ADDRESS}@1.0.0\n  - component: {ADDRESS}@1.1.0\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", catalog.root, "--server-fqdn", HOST)
+    assert result.code == 1
+    assert (
+        f"twice.yml:3:5: error: job `build-run` is defined by two includes (`{ADDRESS}@1.0.0` at line 2 and this one): "
+        "GitLab would merge them into one job; give each include its own `job_prefix`"
+    ) in result.out
+
+
+def test_a_wrong_input_gets_gitlabs_message_at_the_include(resolve) -> None:
+    result = resolve(f"{ADDRESS}@1.0.0\n    inputs: {{colour: red}}")
+    assert result.code == 1
+    assert ".gitlab-ci.yml:2:5: error: unknown input arguments: colour" in result.out
+
+
+def test_the_merged_pipeline_is_validated_against_gitlabs_schema(resolve) -> None:
+    result = resolve(f"{ADDRESS}@1.0.0", body="own-job:\n  stage: test\n  script: 42\n")
+    assert result.code == 1
+    assert "own-job.script" in result.out
+
+
+def test_a_pipeline_with_no_component_include_resolves_nothing_and_is_valid(
+    cli, catalog: GitCatalog, tmp_path: Path
+) -> None:
+    pipeline = tmp_path / "plain.yml"
+    pipeline.write_text("include:\n  - local: other.yml\njob:\n  script: [make]\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", catalog.root)
+    assert result.code == 0
+    assert result.out.strip() == "resolved 0 component include(s); the merged pipeline is valid"
+
+
+def test_a_catalog_that_is_not_a_git_repository_is_a_usage_error(cli, tmp_path: Path) -> None:
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text("job:\n  script: [make]\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", tmp_path)
+    assert result.code == 2
+    assert "not a git repository; --catalog names the catalog's clone" in result.err
