@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from ci_catalog import __version__, commands, lint_command, versions_command
+from ci_catalog import __version__, browse_command, commands, lint_command, versions_command
 from ci_catalog.lint.formats import FORMATS
 from ci_catalog.options import OptionError
 
@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pin(sub.add_parser("pin", help="pin a pipeline's loose component references to exact versions"))
     _add_diff(sub.add_parser("diff", help="the interface changes between two catalog revisions, classified"))
     _add_release(sub.add_parser("release", help="check that a catalog release is consistent"))
+    _add_list(sub.add_parser("list", help="list a catalog's components with their summaries"))
+    _add_show(sub.add_parser("show", help="show one component: inputs, jobs, examples, include snippet"))
+    _add_docs(sub.add_parser("docs", help="write (or --check) the Markdown page of every component"))
+    _add_site(sub.add_parser("site", help="build the catalog as a static HTML site"))
     _add_remote(sub.add_parser("remote", help="a GitLab instance's CI/CD Catalog, and its CI Lint for a file"))
     return parser
 
@@ -104,6 +108,31 @@ def _add_release(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--tag", help="the release tag (default: $CI_COMMIT_TAG)")
     check.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
     check.set_defaults(run=versions_command.release_check)
+
+
+def _add_list(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("catalog", nargs="?", default=".", help="the catalog folder (default: here)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=browse_command.list_components)
+
+
+def _add_show(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="a component name (see `ci-catalog list`)")
+    parser.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.set_defaults(run=browse_command.show)
+
+
+def _add_docs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("catalog", nargs="?", default=".", help="the catalog folder (default: here)")
+    parser.add_argument("--check", action="store_true", help="write nothing; fail when a page is missing or stale")
+    parser.set_defaults(run=browse_command.docs)
+
+
+def _add_site(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", metavar="OUT", help="the folder to write the site to (replaced whole)")
+    parser.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
+    parser.set_defaults(run=browse_command.build_site)
 
 
 _REMOTE_TOKEN_HELP = (

@@ -1,0 +1,90 @@
+"""The `list`, `show`, `docs` and `site` subcommands: load the catalog, report, return the exit code.
+
+Exit codes as everywhere: 0 clean, 1 problems (a catalog.yml or component that cannot be
+read, stale pages), 2 usage (no catalog there, an unknown component name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ci_catalog import docs_pages, site
+from ci_catalog.browse import catalog_dict, catalog_text, component_text, component_view
+from ci_catalog.catalog import Catalog, load_catalog
+from ci_catalog.options import OptionError
+from ci_catalog.problems import Problem
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def open_catalog(folder: str) -> Catalog:
+    root = Path(folder)
+    if not (root / "templates").is_dir():
+        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+    return load_catalog(root)
+
+
+def list_components(args: argparse.Namespace) -> int:
+    catalog = open_catalog(args.catalog)
+    if args.format == "json":
+        print(json.dumps(catalog_dict(catalog), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(catalog_text(catalog))
+    return _report(catalog.problems)
+
+
+def show(args: argparse.Namespace) -> int:
+    catalog = open_catalog(args.catalog)
+    component = next((item for item in catalog.components if item.name == args.name), None)
+    if component is None:
+        known = ", ".join(item.name for item in catalog.components) or "none"
+        raise OptionError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
+    view = component_view(catalog, component)
+    if args.format == "json":
+        print(json.dumps(view.as_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        sys.stdout.write(docs_pages.component_markdown(view))
+    else:
+        sys.stdout.write(component_text(view))
+    return _report(catalog.problems + view.problems)
+
+
+def docs(args: argparse.Namespace) -> int:
+    catalog = open_catalog(args.catalog)
+    pages = docs_pages.expected_pages(catalog)
+    if pages.problems:
+        return _report(pages.problems, "no page written: fix these first")
+    folder = Path(args.catalog) / docs_pages.PAGES_DIR
+    if args.check:
+        stale = docs_pages.stale_pages(folder, pages.pages)
+        for entry in stale:
+            print(f"{entry}: run `ci-catalog docs` to update it", file=sys.stderr)
+        if not stale:
+            print(f"{len(pages.pages)} component pages are up to date")
+        return EXIT_PROBLEMS if stale else EXIT_OK
+    for entry in docs_pages.write_pages(folder, pages.pages):
+        print(entry)
+    return EXIT_OK
+
+
+def build_site(args: argparse.Namespace) -> int:
+    catalog = open_catalog(args.catalog)
+    refusal = site.refusal(Path(args.out))
+    if refusal:
+        raise OptionError(refusal)
+    result = site.build(catalog, Path(args.out))
+    if result.problems:
+        return _report(result.problems, "no site written: fix these first")
+    print(f"wrote {result.pages} pages to {args.out}")
+    return EXIT_OK
+
+
+def _report(problems: list[Problem], closing: str = "") -> int:
+    for problem in problems:
+        print(f"{problem.where()}: {problem.severity}: {problem.message}", file=sys.stderr)
+    if problems and closing:
+        print(closing, file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK

@@ -1,0 +1,140 @@
+"""`ci-catalog docs`: a Markdown page per component, kept in step with the specs and catalog.yml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_browse import GREETER, MANIFEST, PLAIN, make_catalog
+
+from ci_catalog import docs_pages
+from conftest import ROOT
+
+PIPED = """\
+spec:
+  inputs:
+    mode:
+      default: "a|b"
+      description: "Either a|b,\\nor c."
+---
+piped-job:
+  script:
+    - echo $[[ inputs.mode ]]
+"""
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    return make_catalog(tmp_path, {"greeter": GREETER, "plain": PLAIN})
+
+
+def pages(root: Path) -> dict[str, str]:
+    folder = root / "docs" / "components"
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.iterdir())}
+
+
+def test_docs_writes_one_page_per_component(cli, catalog: Path) -> None:
+    result = cli("docs", catalog)
+    assert result.code == 0
+    assert list(pages(catalog)) == ["greeter.md", "plain.md"]
+    assert f"wrote {catalog / 'docs/components/greeter.md'}" in result.out
+
+
+def test_a_page_has_usage_inputs_jobs_and_each_example_rendered(cli, catalog: Path) -> None:
+    cli("docs", catalog)
+    page = pages(catalog)["greeter.md"]
+    assert page.startswith(docs_pages.MARKER + "\n# greeter\n\nGreets someone.\n\nSays hello.\n")
+    assert "## Usage\n\n```yaml\ninclude:\n  - component: $CI_SERVER_FQDN/acme/ci/greeter@2.3.0\n" in page
+    assert "| `who` | string |  |  | yes | Whom to greet. |" in page
+    assert "## Jobs\n\nRendered with the example “greet Ada”" in page
+    assert (
+        "### greet Bob on deploy\n\n```yaml\ninclude:\n  - component: $CI_SERVER_FQDN/acme/ci/greeter@2.3.0\n" in page
+    )
+    assert "Rendered:\n\n```yaml\ngreet-bob:\n  stage: deploy\n  script:\n  - echo hello bob\n```\n" in page
+
+
+def test_docs_output_is_the_same_on_every_run(cli, catalog: Path) -> None:
+    cli("docs", catalog)
+    first = pages(catalog)
+    again = cli("docs", catalog)
+    assert pages(catalog) == first
+    assert again.out == "2 component pages are up to date\n"
+
+
+def test_table_cells_escape_pipes_and_newlines(cli, tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"piped": PIPED}, manifest=None)
+    cli("docs", tmp_path)
+    assert '| `mode` | string | `"a\\|b"` |  | no | Either a\\|b,<br>or c. |' in pages(tmp_path)["piped.md"]
+
+
+def test_check_passes_when_every_page_is_current(cli, catalog: Path) -> None:
+    cli("docs", catalog)
+    result = cli("docs", catalog, "--check")
+    assert result.code == 0
+    assert result.out == "2 component pages are up to date\n"
+
+
+def test_check_names_each_missing_page_with_the_fix_and_writes_nothing(cli, catalog: Path) -> None:
+    result = cli("docs", catalog, "--check")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"{catalog / 'docs/components/greeter.md'} is missing: run `ci-catalog docs` to update it",
+        f"{catalog / 'docs/components/plain.md'} is missing: run `ci-catalog docs` to update it",
+    ]
+    assert not (catalog / "docs").exists()
+
+
+def test_check_names_a_stale_page(cli, catalog: Path) -> None:
+    cli("docs", catalog)
+    (catalog / "catalog.yml").write_text(MANIFEST.replace("A plain job.", "A plainer job."), encoding="utf-8")
+    result = cli("docs", catalog, "--check")
+    assert result.code == 1
+    assert result.err == f"{catalog / 'docs/components/plain.md'} is stale: run `ci-catalog docs` to update it\n"
+
+
+def test_check_names_the_page_of_a_component_that_is_gone(cli, catalog: Path) -> None:
+    cli("docs", catalog)
+    (catalog / "templates" / "plain" / "template.yml").unlink()
+    result = cli("docs", catalog, "--check")
+    assert result.code == 1
+    assert f"{catalog / 'docs/components/plain.md'} is for no component" in result.err
+
+
+def test_docs_removes_its_own_page_of_a_gone_component_but_keeps_hand_written_pages(cli, catalog: Path) -> None:
+    cli("docs", catalog)
+    (catalog / "docs" / "components" / "notes.md").write_text("# my notes\n", encoding="utf-8")
+    (catalog / "templates" / "plain" / "template.yml").unlink()
+    result = cli("docs", catalog)
+    assert f"removed {catalog / 'docs/components/plain.md'} (no such component)" in result.out
+    assert list(pages(catalog)) == ["greeter.md", "notes.md"]
+
+
+def test_docs_writes_nothing_when_an_example_does_not_render(cli, catalog: Path) -> None:
+    (catalog / "catalog.yml").write_text(MANIFEST.replace("{who: ada}", "{who: ada, colour: red}"), encoding="utf-8")
+    result = cli("docs", catalog)
+    assert result.code == 1
+    assert "unknown input arguments: colour" in result.err
+    assert "no page written" in result.err
+    assert not (catalog / "docs").exists()
+
+
+def test_a_failed_write_leaves_the_old_page_whole_and_no_temporary_file(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = catalog / "page.md"
+    page.write_text("old page\n", encoding="utf-8")
+
+    def refuse(source: str, target: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        docs_pages.write_atomically(page, "new page\n" * 1000)
+    assert page.read_text(encoding="utf-8") == "old page\n"
+    assert sorted(path.name for path in catalog.iterdir()) == ["catalog.yml", "page.md", "templates"]
+
+
+def test_this_repository_s_component_pages_are_up_to_date(cli) -> None:
+    result = cli("docs", ROOT, "--check")
+    assert result.code == 0, result.err
