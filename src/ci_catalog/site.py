@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -28,21 +26,14 @@ from ci_catalog.browse import (
     value_text,
 )
 from ci_catalog.catalog import Catalog
+from ci_catalog.gitrepo import GitError, GitRepo
 from ci_catalog.header import InputSpec
 from ci_catalog.problems import Problem
+from ci_catalog.versions import parse_tag, releases
 
 ASSETS = ("style.css", "site.js")
 # Marks a folder as one this command built, and so one it may replace.
 SITE_MARKER = ".ci-catalog-site"
-# A release tag as GitLab's catalog accepts it: semver 2.0.0, optionally `v`-prefixed
-# (reference section 7.1, Gitlab::Regex::SemVer.optional_prefixed).
-SEMVER = re.compile(
-    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
-    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
-)
-
-
 @dataclass
 class SiteResult:
     pages: int = 0
@@ -82,24 +73,15 @@ def build(catalog: Catalog, out: Path) -> SiteResult:
 
 
 def release_versions(root: Path, current: str) -> list[str]:
-    """The versions to offer: semver release tags and the current one, releases first, newest first."""
-    names = [tag for tag in git_tags(root) if SEMVER.match(tag)]
-    if current and current not in names:
-        names.append(current)
-    return sorted(names, key=_version_order, reverse=True)
-
-
-def _version_order(name: str) -> tuple[object, ...]:
-    match = SEMVER.match(name)
-    if match is None:  # a catalog.yml version that is not semver: after every release
-        return (False, (), name)
-    numbers = tuple(int(part) for part in match.group(1, 2, 3))
-    pre = match.group(4)
-    # Semver precedence among pre-releases: numeric identifiers below textual ones.
-    identifiers = (
-        tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in pre.split(".")) if pre else ()
-    )
-    return (pre is None, numbers, identifiers, name)
+    """The versions to offer: release tags and the current one, releases first, each newest first."""
+    found = releases(git_tags(root))
+    if current and parse_tag(current) is not None and current not in {release.tag for release in found}:
+        found = releases([release.tag for release in found] + [current])
+    ordered = [release.tag for release in found if not release.is_prerelease]
+    ordered += [release.tag for release in found if release.is_prerelease]
+    if current and current not in ordered:  # a catalog.yml version that is not semver: after every release
+        ordered.append(current)
+    return ordered
 
 
 def git_tags(root: Path) -> list[str]:
@@ -108,18 +90,14 @@ def git_tags(root: Path) -> list[str]:
     A catalog is a project of its own: the tags of a repository that merely contains the
     folder (a fixture inside another project) are not its releases.
     """
-    top = _git(root, "rev-parse", "--show-toplevel")
-    if top is None or Path(top.strip()).resolve() != root.resolve():
-        return []
-    return (_git(root, "tag", "--list") or "").split()
-
-
-def _git(root: Path, *args: str) -> str | None:
+    repo = GitRepo(root)
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
+        top = repo.run("rev-parse", "--show-toplevel", check=False).stdout.strip()
+        if not top or Path(top).resolve() != root.resolve():
+            return []
+        return repo.tags()
+    except GitError:
+        return []
 
 
 # ----- writing -----
