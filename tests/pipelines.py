@@ -172,8 +172,9 @@ def run_cold_then_warm(project: FixtureProject) -> ColdAndWarm:
 class FixtureProject:
     """A git repository made from a fixture project, with a pipeline to run on it."""
 
-    def __init__(self, fixture: str, path: Path, tools: Path, home: Path) -> None:
-        shutil.copytree(FIXTURES / fixture, path)
+    def __init__(self, fixture: str, path: Path, tools: Path, home: Path, subfolder: str | None = None) -> None:
+        # `subfolder`: where in the repository the fixture goes (a project of a monorepo).
+        shutil.copytree(FIXTURES / fixture, path / subfolder if subfolder else path)
         self.path = path
         self.tools = tools
         self.home = home
