@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,11 @@ def test_gitlab_ci_local_previews_the_pipeline_with_every_component_job(committe
         "pages:",
     ):
         assert f"\n{job}\n" in done.stdout, job
+
+
+@pytest.mark.e2e
+def test_uv_lock_is_current_with_pyproject_toml() -> None:
+    """catalog-warm runs `uv sync --locked`: a stale uv.lock fails the catalog's pipeline."""
+    uv = Path(sys.executable).parent / "uv"
+    done = subprocess.run([str(uv), "lock", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"run `uv lock` and commit uv.lock:\n{done.stderr}"
