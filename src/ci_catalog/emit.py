@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
 
 from ci_catalog.schema import as_json
-from ci_catalog.yamlread import Reference
+from ci_catalog.yamlread import Reference, YamlError, psych_plain_scalar
 
 
 class _Dumper(yaml.SafeDumper):
@@ -22,12 +23,47 @@ def _represent_reference(dumper: yaml.SafeDumper, value: Reference) -> yaml.Node
     return dumper.represent_sequence("!reference", list(value), flow_style=True)
 
 
+_FOLDED_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    node = dumper.represent_str(value)
+    # PyYAML writes NEL, LS and PS raw outside double quotes, where a reader folds them
+    # into spaces: only double quotes escape them.
+    if any(mark in value for mark in _FOLDED_BREAKS):
+        node.style = '"'
+    # PyYAML quotes what YAML 1.1 would not read back as this string; Psych reads more
+    # (`1,000` is 1000, `:name` a symbol): quote those too. A quoting style the text
+    # cannot take falls back to double quotes.
+    elif not _psych_reads_back(value):
+        node.style = "'"
+    return node
+
+
+def _psych_reads_back(value: str) -> bool:
+    try:
+        return psych_plain_scalar(value) == value
+    except YamlError:  # a date, say, which GitLab would refuse unquoted
+        return False
+
+
 _Dumper.add_representer(Reference, _represent_reference)
+_Dumper.add_representer(str, _represent_str)
 
 
 def to_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30)
 
 
+# What YAML may hold raw inside a quoted string: its printable characters less the line
+# breaks other than \n (NEL, LS, PS), which it would fold into a space. JSON escapes only
+# the C0 controls.
+_NOT_YAML_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(as_json(data), indent=2, ensure_ascii=False)
+    """JSON that is also a YAML file GitLab reads: characters YAML refuses or folds (DEL,
+    C1 controls, NEL, LS, PS, lone surrogates, which would not even encode) are written
+    as `\\u` escapes."""
+    text = json.dumps(as_json(data), indent=2, ensure_ascii=False)
+    return _NOT_YAML_PRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)

@@ -18,7 +18,9 @@ import re2
 from ci_catalog import expressions
 from ci_catalog.header import InputRule, InputSpec, Spec
 from ci_catalog.rubyfmt import ruby_to_s
+from ci_catalog.yamlread import MAX_DEPTH
 
+MAX_VALUE_NESTING = MAX_DEPTH
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # an invalid pattern is reported as a problem, not logged
 
@@ -89,9 +91,28 @@ def _coerce(kind: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value)
+        parsed = json.loads(value)
     except (ValueError, RecursionError):
         return value
+    # Text nested too deep to parse stays text (as it does past Python's recursion
+    # limit). The bound is GitLab's YAML depth limit, which every `include:inputs`
+    # value already meets: deeper values would overflow the recursion of printing and
+    # validating the rendered document, which holds them a few levels further down.
+    return value if _nesting(parsed) > MAX_VALUE_NESTING else parsed
+
+
+def _nesting(value: Any) -> int:
+    """How many arrays and hashes deep a JSON value goes (counted without recursion)."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _check_value(definition: InputSpec, value: Any, options: list[Any] | None, kind: str) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,7 @@ class TooBig(YamlError):
         super().__init__("The parsed YAML is too big", line, column)
 
 
-@dataclass
+@dataclass(slots=True)  # a file may hold a million of them
 class Node:
     kind: str  # "scalar" | "map" | "seq"
     line: int
@@ -60,6 +61,7 @@ class Node:
     size: int = 0
     depth: int = 0
     done: bool = False
+    counted: int = 0  # the collection's own size already added to the running total
 
 
 @dataclass
@@ -79,9 +81,16 @@ _DATE = re.compile(r"^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$")
 _SEXAGESIMAL_INT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$")
 _SEXAGESIMAL_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$")
 _FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
 _INTEGER = re.compile(
     r"^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$"
 )
+
+
+def _may_be_time(text: str) -> bool:
+    # Untagged, only a date or a time can fail to convert. Both have a `-` after four
+    # digits, and the shortest date is 8 characters: most scalars need no regex at all.
+    return len(text) >= 8 and "-" in text and bool(_DATE.match(text) or _TIME.match(text))
 
 
 class DisallowedClass(YamlError):
@@ -93,6 +102,10 @@ def psych_plain_scalar(text: str) -> Any:
     """The Ruby value Psych gives an unquoted scalar (as a Python value)."""
     if text == "":
         return None
+    if _DECIMAL.match(text):
+        # The commonest number, and a file can hold a million of them: skip the scans
+        # that cannot match it (it is what _INTEGER and _psych_int would give).
+        return int(text)
     if _STRINGISH.match(text) or "\n" in text:
         return _psych_word(text)
     if _TIME.match(text):
@@ -269,7 +282,7 @@ def _collection_memsize(kind: str, count: int) -> int:
 
 
 class _Builder:
-    """Turns libyaml events into a node tree, measuring it as it closes."""
+    """Turns libyaml events into a node tree, measuring it as it grows."""
 
     def __init__(self, max_size: int, line_offset: int, column_offset: int) -> None:
         self.max_size = max_size
@@ -283,7 +296,7 @@ class _Builder:
 
     def feed(self, event: Any) -> bool:
         """Take one event; True once the first document is complete."""
-        if isinstance(event, yaml.ScalarEvent):
+        if type(event) is yaml.ScalarEvent:
             self.attach(self.scalar(event), event.anchor)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
@@ -312,18 +325,24 @@ class _Builder:
 
     def position(self, event: Any) -> tuple[int, int]:
         mark = event.start_mark
-        return file_place(mark.line, mark.column, self.line_offset, self.column_offset)
+        line = mark.line
+        # file_place(), inlined: this runs for every node of the file.
+        return line + 1 + self.line_offset, mark.column + 1 + (self.column_offset if line == 0 else 0)
 
     def scalar(self, event: Any) -> Node:
         line, column = self.position(event)
         try:
-            value = _scalar_value(event.tag, event.value, plain=not event.style)
+            if event.tag or event.style:
+                value = _scalar_value(event.tag, event.value, plain=not event.style)
+            else:  # the common case, taken directly: a file may hold a million of them
+                value = psych_plain_scalar(event.value)
         except YamlError as error:
             error.line, error.column = line, column
             raise
-        node = Node("scalar", line, column, value=value, tag=event.tag, done=True)
-        node.size = _scalar_memsize(value)
-        self.grow(node.size, node)
+        size = _scalar_memsize(value)
+        node = Node("scalar", line, column, value, [], event.tag, size, 0, True)
+        if size:
+            self.grow(size, node)
         return node
 
     def alias(self, event: Any) -> Node:
@@ -344,7 +363,7 @@ class _Builder:
         node.done = True
         if node.depth > MAX_DEPTH:
             raise TooBig(node.line, node.column)
-        self.grow(own, node)
+        self.grow(own - node.counted, node)
 
     def grow(self, size: int, node: Node) -> None:
         """Count bytes as DeepSize does, every alias use included; stop at the limit."""
@@ -361,10 +380,9 @@ class _Builder:
         """After the size limit tripped: the error Psych's conversion would raise here."""
         kind = type(event)
         if kind is yaml.ScalarEvent:
-            self.note_anchor(event)
-            value = event.value
-            # Untagged, only a date or a time can fail: most scalars need no full scan.
-            if not event.tag and (event.style or not (_DATE.match(value) or _TIME.match(value))):
+            if event.anchor:
+                self.late_anchors.add(event.anchor)
+            if not event.tag and (event.style or not _may_be_time(event.value)):
                 return None
         elif kind is yaml.AliasEvent:
             if event.anchor in self.anchors or event.anchor in self.late_anchors:
@@ -401,8 +419,15 @@ class _Builder:
             parent.items.append(node)
         elif parent.items and len(parent.items[-1]) == 1:
             parent.items[-1] = (parent.items[-1][0], node)
+            return
         else:
             parent.items.append((node,))
+        # Count an open collection's own size as it grows, not only when it closes: a
+        # 2 MB flow list of a million integers (each free in Ruby) is then known to be
+        # too big after a quarter of them, instead of after building every node.
+        own = _collection_memsize(parent.kind, len(parent.items))
+        self.grow(own - parent.counted, parent)
+        parent.counted = own
 
 
 def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
@@ -454,19 +479,18 @@ def read_document(
     # only then does GitLab measure it: a later syntax error beats a conversion error,
     # which beats the size limit. So after a failure the events are still read.
     failure: YamlError | None = None
+    events = iter(yaml.parse(text, Loader=yaml.CSafeLoader))
     try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if failure is None:
-                try:
-                    if builder.feed(event):
-                        break
-                except YamlError as error:
-                    failure = error
-                    builder.note_anchor(event)
-            elif isinstance(event, yaml.DocumentEndEvent):
+        for event in events:
+            try:
+                if builder.feed(event):
+                    break
+            except YamlError as error:
+                failure = error
+                builder.note_anchor(event)
                 break
-            elif isinstance(failure, TooBig):
-                failure = builder.conversion_error(event) or failure
+        if failure is not None:
+            failure = _read_past_failure(events, builder, failure)
     except yaml.MarkedYAMLError as error:
         raise _psych_syntax_error(error, line_offset, column_offset) from None
     except yaml.reader.ReaderError as error:
@@ -480,6 +504,28 @@ def read_document(
     marks = Marks()
     marks.add((), builder.root.line, builder.root.column)
     return Document(_materialize(builder.root, (), marks), marks)
+
+
+def _read_past_failure(events: Iterator[Any], builder: _Builder, failure: YamlError) -> YamlError:
+    """Read the rest of the document after a failure, which a later syntax error beats
+    (raised by the parser) and, when the failure is the size limit, a conversion error too.
+
+    The file may hold a million more events: the ones that cannot fail to convert (no
+    tag, no anchor, too short for a date) are passed over without a call.
+    """
+    measuring = isinstance(failure, TooBig)
+    for event in events:
+        kind = type(event)
+        if kind is yaml.DocumentEndEvent:
+            break
+        if not measuring or (
+            kind is yaml.ScalarEvent and not event.tag and not event.anchor and (event.style or len(event.value) < 8)
+        ):
+            continue
+        error = builder.conversion_error(event)
+        if error is not None:
+            failure, measuring = error, False
+    return failure
 
 
 def file_place(line: int, column: int, line_offset: int, column_offset: int) -> tuple[int, int]:
