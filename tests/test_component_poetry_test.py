@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from faults import full_filesystem
 
 from pipelines import (
     PYTHON_VERSION,
@@ -84,6 +86,42 @@ def test_venv_restored_from_another_project_path_is_discarded_and_rebuilt(warmed
     assert run.passed(job), run.output[-3000:]
     assert "poetry-test: discarding incompatible cached .venv" in run.log(job)
     assert "Package operations: 18 installs" in run.log(job)
+
+
+@pytest.mark.e2e
+def test_venv_restored_with_another_python_is_discarded_and_rebuilt(warmed) -> None:
+    project = warmed.project
+    use_component(project, job_prefix="otherpy")
+    (venv,) = (path for path in (project.path / ".gitlab-ci-local" / "cache").glob("*/.venv") if path.is_dir())
+    # What a .venv made by another Python answers when the job asks its interpreter.
+    interpreter = venv / "bin" / "python"
+    interpreter.unlink()
+    interpreter.write_text("#!/bin/sh\necho 3.9\n")
+    interpreter.chmod(0o755)
+    run = project.run()
+    job = f"otherpy-test: [{PYTHON_VERSION}]"
+    assert run.passed(job), run.output[-3000:]
+    assert "poetry-test: discarding incompatible cached .venv (Python 3.9," in run.log(job)
+    assert "Package operations: 18 installs" in run.log(job)
+
+
+@pytest.mark.e2e
+def test_report_written_to_a_full_disk_fails_the_job_clearly(warmed, tmp_path: Path) -> None:
+    project = warmed.project
+    with full_filesystem(tmp_path / "full") as mount:
+        (project.path / "reports").symlink_to(mount)
+        use_component(project, junit_path="reports/report.xml", coverage_path="reports/coverage.xml")
+        try:
+            run = project.run()
+        finally:
+            # gitlab-ci-local copies the artifacts back into the project, over the link.
+            link = project.path / "reports"
+            shutil.rmtree(link) if link.is_dir() and not link.is_symlink() else link.unlink()
+            use_component(project)
+    assert run.failed(JOB), run.output[-3000:]
+    log = run.log(JOB)
+    assert "No space left on device" in log
+    assert "poetry-test: reports/report.xml is empty or cut short (is the disk full?)" in log
 
 
 @pytest.mark.e2e
