@@ -1,0 +1,1 @@
+"""The harness benchmark: `ci-catalog check`, per-document render and validation, and scaling."""

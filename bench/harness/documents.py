@@ -1,0 +1,85 @@
+"""The documents both validators get: every component of a catalog, rendered with each example input set."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ci_catalog.catalog import load_catalog
+from ci_catalog.emit import to_yaml
+from ci_catalog.render import RenderOptions, render_path
+
+
+@dataclass
+class Document:
+    component: str
+    example: str
+    template: Path
+    options: RenderOptions
+    rendered: Path  # the rendered pipeline, as `ci-catalog render` prints it
+
+
+def component_context(name: str, version: str) -> dict[str, object]:
+    """What `ci-catalog check` passes for `$[[ component.* ]]`."""
+    return {"name": name, "sha": "0" * 40, "version": version or None, "reference": version or "main"}
+
+
+def render_documents(root: Path, folder: Path) -> list[Document]:
+    catalog = load_catalog(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    documents = []
+    for component in catalog.components:
+        for number, example in enumerate(component.examples):
+            options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
+            result = render_path(component.path, options)
+            target = folder / f"{component.name}-{number}.yml"
+            target.write_text(to_yaml(result.data), encoding="utf-8")
+            documents.append(Document(component.name, example.name, component.path, options, target))
+    return documents
+
+
+def synthetic_catalog(source: Path, target: Path, size: int) -> Path:
+    """A catalog of `size` components, copies of `source`'s components in turn, each with its first example."""
+    manifest = yaml.safe_load((source / "catalog.yml").read_text(encoding="utf-8"))
+    originals = sorted(manifest["components"])
+    components = {}
+    for number in range(size):
+        original = originals[number % len(originals)]
+        name = f"c{number:04d}-{original}"
+        folder = target / "templates" / name
+        folder.mkdir(parents=True)
+        folder.joinpath("template.yml").write_text(
+            (source / "templates" / original / "template.yml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        # Only the first example input set: a manifest of 1,000 components with all of theirs
+        # is more than GitLab's limit on a parsed YAML file, which ci-catalog applies too.
+        entry = manifest["components"][original]
+        components[name] = {**entry, "examples": entry["examples"][:1]}
+    (target / "catalog.yml").write_text(yaml.safe_dump({**manifest, "components": components}), encoding="utf-8")
+    return target
+
+
+def git_project(folder: Path) -> Path:
+    """An empty git repository, where gitlab-ci-local previews one pipeline file at a time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=folder, check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Bench",
+            "-c",
+            "user.email=bench@example.invalid",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "empty",
+        ],
+        cwd=folder,
+        check=True,
+    )
+    return folder

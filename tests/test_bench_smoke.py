@@ -1,0 +1,61 @@
+"""The benchmarks run once, with one repetition, so that they cannot rot: output is checked, speed is not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "bench" / "run"
+
+
+def run_bench(only: str, out: Path) -> None:
+    command = [RUN, "--only", only, "--quick", "--repeat", "1", "--out", out, "--no-setup"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_harness_benchmark_writes_its_table_and_json(tmp_path: Path) -> None:
+    run_bench("harness", tmp_path)
+    results = json.loads((tmp_path / "harness.json").read_text())
+    assert results["check"]["seconds"]["runs"] == 1
+    assert results["check"]["peak_mib"]["median"] > 0
+    rows = results["per_document"]["rows"]
+    assert any(name.startswith("ci-catalog render + validate") for name in rows)
+    assert any(name.startswith("check-jsonschema") for name in rows)
+    assert set(results["scaling"]["points"]) == {"10", "30"}
+    table = (tmp_path / "harness.md").read_text()
+    assert "Least-squares line" in table and "| ci-catalog validate, one process for all documents |" in table
+
+
+@pytest.mark.e2e
+def test_pipeline_benchmark_writes_its_table_json_and_chart(tmp_path: Path) -> None:
+    run_bench("pipeline", tmp_path)
+    results = json.loads((tmp_path / "pipeline.json").read_text())
+    contenders = set(results["summary"])
+    assert {
+        "seed baseline",
+        "poetry-test cold",
+        "poetry-test warm",
+        "uv-cache hardlink cold",
+        "uv-cache hardlink warm",
+        "uv-cache copy warm",
+        "uv-cache hardlink pruned cold",
+        "uv-cache hardlink pruned warm",
+        "deps-image consumer",
+        "floor: copy .venv (cp -a)",
+        "floor: hard-link .venv (cp -al)",
+    } <= contenders
+    for name in contenders:
+        assert results["summary"][name]["no transfer"]["runs"] == 1, name
+    assert {goal["contender"] for goal in results["goals"]} == {
+        "uv-cache hardlink warm",
+        "poetry-test warm",
+        "deps-image consumer",
+    }
+    table = (tmp_path / "pipeline.md").read_text()
+    assert "| seed baseline |" in table and "## Goals" in table
+    assert (tmp_path / "pipeline.png").read_bytes().startswith(b"\x89PNG")
