@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from pipelines import (
     UV,
     ColdAndWarm,
     FixtureProject,
+    files_changed_since,
     is_cobertura,
     job_tools,
     junit_counts,
@@ -32,9 +34,13 @@ USERS_OWN_JOB = {
 
 def uv_project(base: Path, **inputs: object) -> FixtureProject:
     project = FixtureProject("uv-project", base / "project", job_tools(base / "bin"), base / "home")
+    uv_project_pipeline(project, **inputs)
+    return project
+
+
+def uv_project_pipeline(project: FixtureProject, **inputs: object) -> None:
     jobs = render_component("uv-cache", {"python_version": PYTHON_VERSION, **inputs})
     project.use_pipeline({**jobs, "users-own-job": USERS_OWN_JOB}, ["test"])
-    return project
 
 
 def packages_fetched(log: str) -> int:
@@ -75,7 +81,22 @@ def test_warm_pipeline_downloads_no_package(runs) -> None:
 
 @pytest.mark.e2e
 def test_warm_job_leaves_the_cache_as_restored_so_the_runner_does_not_upload_it(runs) -> None:
+    """The warm run starts from a fresh checkout, as on a runner, where uv rebuilds the project's own wheel."""
     assert list(runs.changed.values()) == [[]]
+    assert "uv-cache: no package added to the cache: the runner does not need to upload it again" in runs.warm.log("uv-warm")
+
+
+@pytest.mark.e2e
+def test_a_package_added_under_the_same_key_is_saved(tmp_path: Path) -> None:
+    project = uv_project(tmp_path, sync_args="--no-dev", lint=False, test=False)
+    assert project.run("uv-warm").passed("uv-warm")
+    uv_project_pipeline(project, lint=False, test=False)
+    began = time.time_ns()
+    run = project.run("uv-warm")
+    assert run.passed("uv-warm"), run.output[-3000:]
+    assert re.search(r"uv-cache: \d+ files added to the cache: the runner saves it", run.log("uv-warm"))
+    (cache,) = (project.path / ".gitlab-ci-local" / "cache").iterdir()
+    assert any("/pytest/" in path for path in files_changed_since(cache, began))
 
 
 @pytest.mark.e2e
