@@ -5,6 +5,7 @@ Buildah (vfs storage, chroot isolation) on a tiny busybox base image made by the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Iterator
@@ -49,10 +50,10 @@ class Setup:
         }
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+@contextlib.contextmanager
+def registry_with_base_image(folder: Path) -> Iterator[Setup]:
+    """A running registry in `folder`, holding the base image the fixture's Dockerfile builds on."""
     install_container_tools()
-    folder = tmp_path_factory.mktemp("deps-image-registry")
     registry = Registry(folder / "registry")
     registry.start()
     try:
@@ -62,6 +63,12 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         yield result
     finally:
         registry.stop()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    with registry_with_base_image(tmp_path_factory.mktemp("deps-image-registry")) as result:
+        yield result
 
 
 def consumer_jobs() -> dict[str, Any]:

@@ -23,12 +23,20 @@ from typing import Any
 
 import pytest
 from faults import FailingProxy, assert_secret_absent, full_filesystem, registry_writes
-from test_component_deps_image import BUILD, DIGEST_REFERENCE, RESOLVE, DepsRun, Setup, run_pipeline
+from test_component_deps_image import (
+    BUILD,
+    DIGEST_REFERENCE,
+    RESOLVE,
+    DepsRun,
+    Setup,
+    registry_with_base_image,
+    run_pipeline,
+)
 from test_component_pypi_publish import PACKAGE, TOKEN, Index, publish_project
 from test_component_uv_cache import packages_fetched
 
 from pipelines import PYTHON_VERSION, FixtureProject, PipelineRun, job_tools, render_component
-from registry import Registry, install_container_tools, push_base_image, storage_environment
+from registry import storage_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -37,17 +45,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def registry_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
-    install_container_tools()
-    folder = tmp_path_factory.mktemp("faults-registry")
-    registry = Registry(folder / "registry")
-    registry.start()
-    try:
-        storage = storage_environment(folder / "containers")
-        setup = Setup(registry, storage)
-        push_base_image(registry, storage, folder / "base", setup.base_image)
+    with registry_with_base_image(tmp_path_factory.mktemp("faults-registry")) as setup:
         yield setup
-    finally:
-        registry.stop()
 
 
 def deps_pipeline(base: Path, setup: Setup, registry_host: str, repository: str, **inputs: Any) -> FixtureProject:
