@@ -9,6 +9,7 @@ import pytest
 from test_browse import GREETER, MANIFEST, PLAIN, make_catalog
 
 from ci_catalog import docs_pages
+from ci_catalog.browse import readable_yaml
 from conftest import ROOT
 
 PIPED = """\
@@ -138,3 +139,9 @@ def test_a_failed_write_leaves_the_old_page_whole_and_no_temporary_file(
 def test_this_repository_s_component_pages_are_up_to_date(cli) -> None:
     result = cli("docs", ROOT, "--check")
     assert result.code == 0, result.err
+
+
+def test_rendered_yaml_on_pages_keeps_scripts_as_blocks_and_quotes_what_gitlab_would_misread() -> None:
+    assert readable_yaml({"script": "echo one\necho two\n", "count": "1,000", "name": ":symbol"}) == (
+        "script: |\n  echo one\n  echo two\ncount: '1,000'\nname: ':symbol'\n"
+    )

@@ -12,9 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from ci_catalog import emit
 from ci_catalog.catalog import Catalog, Component, relative
 from ci_catalog.emit import to_yaml
 from ci_catalog.header import InputSpec
@@ -151,24 +148,9 @@ def _example(catalog: Catalog, component: Component, index: int, with_render: bo
     return view
 
 
-# The harness's own YAML dumper (block style, no aliases, `!reference`), plus one change.
-class _ReadableDumper(emit._Dumper):
-    """Multi-line strings (job scripts) as literal blocks, as people write them, not one quoted line."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_ReadableDumper.add_representer(str, _represent_text)
-
-
 def readable_yaml(data: Any) -> str:
     """YAML for pages people read: `to_yaml`'s output, with scripts as literal blocks (same data)."""
-    return yaml.dump(
-        data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30
-    )
+    return to_yaml(data, literal_blocks=True)
 
 
 def input_as_dict(spec: InputSpec) -> dict[str, Any]:

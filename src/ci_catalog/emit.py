@@ -51,8 +51,25 @@ _Dumper.add_representer(Reference, _represent_reference)
 _Dumper.add_representer(str, _represent_str)
 
 
-def to_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30)
+class _LiteralBlockDumper(_Dumper):
+    """Multi-line strings (job scripts) as literal blocks, as people write them."""
+
+
+def _represent_literal(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    node = _represent_str(dumper, value)
+    if "\n" in value and node.style != '"':
+        # PyYAML falls back to another style when the text cannot be a literal block.
+        node.style = "|"
+    return node
+
+
+_LiteralBlockDumper.add_representer(str, _represent_literal)
+
+
+def to_yaml(data: Any, literal_blocks: bool = False) -> str:
+    """YAML GitLab reads back as `data`; `literal_blocks` writes multi-line strings as `|` blocks."""
+    dumper = _LiteralBlockDumper if literal_blocks else _Dumper
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30)
 
 
 # What YAML may hold raw inside a quoted string: its printable characters less the line
