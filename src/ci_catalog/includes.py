@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_catalog.problems import Marks, Problem
+from ci_catalog.render import NOT_A_HASH
 
 SOURCE_KEYS = ("local", "project", "remote", "template", "artifact", "component")
 ONLY_ONE_SOURCE = "Each include must use only one of: `local`, `project`, `remote`, `template`, `artifact`, `component`"
@@ -58,6 +59,6 @@ def _add_component(
         return
     inputs = entry.get("inputs")
     if inputs is not None and not isinstance(inputs, dict):
-        found.problems.append(Problem("Given inputs must be a hash", path, line, column, code="include"))
+        found.problems.append(Problem(NOT_A_HASH, path, line, column, code="include"))
         return
     found.components.append(ComponentInclude(written, inputs or {}, index, line, column))

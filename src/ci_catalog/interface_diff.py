@@ -10,6 +10,7 @@ whether it accepts every value the old one did cannot be decided in general.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,9 @@ class Change:
     def as_dict(self) -> dict[str, str]:
         return {"component": self.component, "level": _LEVELS[self.bump], "kind": self.kind, "message": self.message}
 
+
+# Makes a Change of one input: (bump, kind, message) -> Change.
+ChangeMaker = Callable[[Bump, str, str], Change]
 
 _LEVELS = {Bump.MAJOR: "breaking", Bump.MINOR: "minor", Bump.PATCH: "patch", Bump.NONE: "none"}
 
@@ -99,7 +103,7 @@ def _changed_input(component: str, old: InputSpec, new: InputSpec) -> list[Chang
     return changes
 
 
-def _changed_options(change: Any, old: list[Any] | None, new: list[Any] | None) -> list[Change]:
+def _changed_options(change: ChangeMaker, old: list[Any] | None, new: list[Any] | None) -> list[Change]:
     if old == new:
         return []
     if old is None:
@@ -116,7 +120,7 @@ def _changed_options(change: Any, old: list[Any] | None, new: list[Any] | None) 
     return changes
 
 
-def _changed_regex(change: Any, old: str | None, new: str | None) -> list[Change]:
+def _changed_regex(change: ChangeMaker, old: str | None, new: str | None) -> list[Change]:
     if old == new:
         return []
     if new is None:

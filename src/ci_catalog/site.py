@@ -29,7 +29,7 @@ from ci_catalog.catalog import Catalog
 from ci_catalog.gitrepo import GitError, GitRepo
 from ci_catalog.header import InputSpec
 from ci_catalog.problems import Problem
-from ci_catalog.versions import parse_tag, releases
+from ci_catalog.versions import releases
 
 ASSETS = ("style.css", "site.js")
 # Marks a folder as one this command built, and so one it may replace.
@@ -74,9 +74,8 @@ def build(catalog: Catalog, out: Path) -> SiteResult:
 
 def release_versions(root: Path, current: str) -> list[str]:
     """The versions to offer: release tags and the current one, releases first, each newest first."""
-    found = releases(git_tags(root))
-    if current and parse_tag(current) is not None and current not in {release.tag for release in found}:
-        found = releases([release.tag for release in found] + [current])
+    tags = git_tags(root)
+    found = releases(tags + [current] if current and current not in tags else tags)
     ordered = [release.tag for release in found if not release.is_prerelease]
     ordered += [release.tag for release in found if release.is_prerelease]
     if current and current not in ordered:  # a catalog.yml version that is not semver: after every release
