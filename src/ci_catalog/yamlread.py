@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ci_catalog import yamlevents
 from ci_catalog.problems import Marks
 from ci_catalog.rubyfmt import ruby_to_s
 
@@ -479,7 +480,7 @@ def read_document(
     # only then does GitLab measure it: a later syntax error beats a conversion error,
     # which beats the size limit. So after a failure the events are still read.
     failure: YamlError | None = None
-    events = iter(yaml.parse(text, Loader=yaml.CSafeLoader))
+    events = iter(yamlevents.parse(text))
     try:
         for event in events:
             try:

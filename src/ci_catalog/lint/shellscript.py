@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from ci_catalog import yamlevents
 from ci_catalog.interpolate import BLOCK
 from ci_catalog.lint.rules._helpers import jobs
 from ci_catalog.problems import Marks
@@ -103,7 +104,7 @@ class ScalarIndex:
         self.after: dict[tuple[int, int], Any] = {}
         previous: Any = None
         try:
-            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            for event in yamlevents.parse(text):
                 if isinstance(previous, yaml.ScalarEvent):
                     self.after[_start(previous)] = event
                 if isinstance(event, yaml.ScalarEvent):

@@ -1,0 +1,69 @@
+"""The YAML events of a text, with libyaml's errors, whichever parser PyYAML has.
+
+GitLab's Psych parses with libyaml, so its syntax errors are libyaml's. PyYAML offers
+libyaml's parser when it was built with it (`yaml.__with_libyaml__`) and a pure-Python
+port otherwise. The two give the same events for the same text, but the port words its
+errors its own way; `pure_errors` puts them in libyaml's words and places, so that a
+user sees GitLab's message whichever PyYAML they have.
+
+The libyaml that PyYAML 6.0.4 bundles stops at 1,000 nested collections, a limit that
+GitLab's libyaml does not have: a deeper document is read on with the pure-Python
+parser from where libyaml stopped, so that GitLab's own depth limit (and any later
+syntax error) decides, as on GitLab.
+
+`CI_CATALOG_YAML_PARSER=pure` uses the pure-Python parser even where libyaml is there
+(the tests run both).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from ci_catalog import pure_errors
+
+PARSER_VARIABLE = "CI_CATALOG_YAML_PARSER"
+
+
+def libyaml_available() -> bool:
+    return bool(getattr(yaml, "__with_libyaml__", False)) and hasattr(yaml, "CSafeLoader")
+
+
+def uses_libyaml() -> bool:
+    """Whether events come from libyaml (PyYAML built with it, and not told otherwise)."""
+    return libyaml_available() and os.environ.get(PARSER_VARIABLE, "") != "pure"
+
+
+def parse(text: str) -> Iterator[Any]:
+    """PyYAML's events of `text`; a syntax error is raised in libyaml's words and places."""
+    if not uses_libyaml():
+        yield from _pure_events(text, skip=0)
+        return
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            count += 1
+            yield event
+    except yaml.MarkedYAMLError as error:
+        if not _is_nesting_limit(error):
+            raise
+        yield from _pure_events(text, skip=count)
+
+
+def _pure_events(text: str, skip: int) -> Iterator[Any]:
+    """The pure-Python parser's events after the first `skip`, errors in libyaml's words."""
+    events = yaml.parse(text, Loader=yaml.SafeLoader)
+    try:
+        for index, event in enumerate(events):
+            if index >= skip:
+                yield event
+    except (yaml.MarkedYAMLError, yaml.reader.ReaderError) as error:
+        raise pure_errors.as_libyaml(error, text) from None
+
+
+def _is_nesting_limit(error: yaml.MarkedYAMLError) -> bool:
+    # libyaml's own guard (yaml_parser_increase_flow_level / increase_indent), not Psych's.
+    return "exceeded maximum nesting depth" in str(error.problem)
