@@ -18,6 +18,9 @@ def run_bench(only: str, out: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
+# About a minute: it times `check` at 10 and 30 components and `gitlab-ci-local --preview`.
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_harness_benchmark_writes_its_table_and_json(tmp_path: Path) -> None:
     run_bench("harness", tmp_path)
     results = json.loads((tmp_path / "harness.json").read_text())
@@ -31,6 +34,7 @@ def test_harness_benchmark_writes_its_table_and_json(tmp_path: Path) -> None:
     assert "Least-squares line" in table and "| ci-catalog validate, one process for all documents |" in table
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_pipeline_benchmark_writes_its_table_json_and_chart(tmp_path: Path) -> None:
     run_bench("pipeline", tmp_path)

@@ -65,6 +65,7 @@ def committed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
+@pytest.mark.e2e
 def test_gitlab_ci_local_previews_the_pipeline_with_every_component_job(committed_copy: Path) -> None:
     tool = require_gitlab_ci_local()
     done = subprocess.run(

@@ -164,6 +164,7 @@ def test_system_package_names_are_checked_before_apt_get_runs(tmp_path: Path) ->
     assert not (run.build_dir(JOB) / "pwned").exists()
 
 
+@pytest.mark.e2e
 def test_python_versions_become_one_job_each(tmp_path: Path) -> None:
     versions = ["3.11", "3.12", "3.13", "3.14"]
     project = FixtureProject("poetry-project", tmp_path / "project", tmp_path / "bin", tmp_path / "home")

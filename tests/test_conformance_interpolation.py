@@ -1,8 +1,8 @@
-"""Every case of ../shared/conformance/interpolation-cases.yaml, through `ci-catalog render`.
+"""Every case of tests/data/interpolation-cases.yaml, through `ci-catalog render`.
 
-The cases are read from the shared file at test time (never copied): each becomes a
-component file, inputs/variables/component-context files and feature flags, exactly
-as a user would hand them to the command.
+The cases are GitLab's behaviours as data (the public sample, kept in this repository):
+each becomes a component file, inputs/variables/component-context files and feature
+flags, exactly as a user would hand them to the command.
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import SHARED, shared_path
+from conftest import DATA
 
-CASES_FILE = SHARED / "conformance" / "interpolation-cases.yaml"
+CASES_FILE = DATA / "interpolation-cases.yaml"
 
 
 def _cases() -> list[dict[str, Any]]:
-    if not CASES_FILE.exists():
-        return []
     return yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
 
 
@@ -58,7 +56,6 @@ def render_args(case: dict[str, Any], folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda case: case["id"])
 def test_render_matches_gitlab(case: dict[str, Any], tmp_path: Path, cli) -> None:
-    shared_path("conformance", "interpolation-cases.yaml")
     result = cli(*render_args(case, tmp_path))
     if "expect_error" in case:
         expected = case["expect_error"]
@@ -70,5 +67,5 @@ def test_render_matches_gitlab(case: dict[str, Any], tmp_path: Path, cli) -> Non
         assert json.loads(result.out) == case["expect"]
 
 
-def test_the_case_file_is_there() -> None:
-    assert len(_cases()) > 100, f"expected the shared conformance cases at {CASES_FILE}"
+def test_the_case_file_holds_the_whole_public_sample() -> None:
+    assert len(_cases()) >= 113

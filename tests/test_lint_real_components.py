@@ -20,6 +20,9 @@ from ci_catalog.lint import lint_file
 from ci_catalog.lint.config import LintConfig
 from conftest import SHARED, shared_path
 
+# GitLab's schema tests and third-party components are other people's files, in ../shared.
+pytestmark = pytest.mark.shared_data
+
 GOLDEN = Path(__file__).parent / "golden" / "real_components_lint.json"
 REAL = SHARED / "real-components"
 

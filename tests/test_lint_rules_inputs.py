@@ -110,6 +110,7 @@ def test_numeric_description_counts_as_a_description() -> None:
     assert findings("input-without-description", text) == []
 
 
+@pytest.mark.shared_data
 def test_inputs_without_description_in_a_real_component() -> None:
     found = real_findings("input-without-description", "hegerdes__gitlab-actions", "templates", "pre-commit.yml")
     assert [(line, column) for line, column, _ in found] == [(19, 5), (22, 5)]
@@ -204,6 +205,7 @@ job:
     ]
 
 
+@pytest.mark.shared_data
 def test_untyped_list_default_in_a_real_component() -> None:
     found = real_findings(
         "untyped-input-non-string-default",
@@ -300,6 +302,7 @@ job:
     assert [place[:3] for place in findings("unused-input", text)] == [(3, 5, "spec.inputs.size")]
 
 
+@pytest.mark.shared_data
 def test_unused_inputs_in_a_real_component() -> None:
     found = real_findings("unused-input", "l3montree-dev__devguard-ci-components", "templates", "build-oci-image.yml")
     assert [message.split("`")[1] for _, _, message in found] == [
@@ -310,6 +313,7 @@ def test_unused_inputs_in_a_real_component() -> None:
     ]
 
 
+@pytest.mark.shared_data
 def test_unused_input_in_a_real_component_with_hyphens() -> None:
     found = real_findings("unused-input", "hegerdes__gitlab-actions", "templates", "helm-package.yml")
     assert found == [(9, 5, "Input `stage` is declared but never used; use it as `$[[ inputs.stage ]]` or remove it")]
@@ -606,6 +610,7 @@ job:
     assert findings("closed-input-without-options", text) == []
 
 
+@pytest.mark.shared_data
 def test_string_flags_in_a_real_component() -> None:
     found = real_findings(
         "closed-input-without-options", "l3montree-dev__devguard-ci-components", "templates", "full.yml"
@@ -617,6 +622,7 @@ def test_string_flags_in_a_real_component() -> None:
     )
 
 
+@pytest.mark.shared_data
 def test_a_single_sentinel_value_in_a_real_component_is_not_reported() -> None:
     # `[[ "$[[ inputs.description ]]" == __release_changes.md ]]`: an open input with a special value.
     assert real_findings("closed-input-without-options", "Marcelotsvaz__gitlab", "templates", "release.yml") == []

@@ -89,11 +89,13 @@ def test_fixed_job_name_in_a_plain_pipeline_is_not_reported() -> None:
     assert findings(JOB_NAME, "build:\n  script: make\n") == []
 
 
+@pytest.mark.shared_data
 def test_real_component_with_fixed_job_names() -> None:
     found = real_findings(JOB_NAME, "papier-tools__gitlab-component-docker", "templates", "docker-build.yml")
     assert [(line, column) for line, column, _ in found] == [(27, 1), (60, 1)]
 
 
+@pytest.mark.shared_data
 def test_real_dast_override_is_not_reported() -> None:
     assert real_findings(JOB_NAME, "shortlink-org__gitlab-templates", "templates", "dast", "template.yml") == []
 
@@ -157,6 +159,7 @@ def test_literal_stage_in_a_plain_pipeline_is_not_reported() -> None:
     assert findings(STAGE, "deploy:\n  stage: deploy\n  script: ./deploy\n") == []
 
 
+@pytest.mark.shared_data
 def test_real_component_points_at_its_unused_stage_input() -> None:
     found = real_findings(STAGE, "hegerdes__gitlab-actions", "templates", "helm-package.yml")
     assert found == [
@@ -414,6 +417,7 @@ def test_image_input_with_a_pinned_or_variable_default_is_not_reported(default: 
     assert findings(IMAGE, text) == []
 
 
+@pytest.mark.shared_data
 def test_real_component_release_cli_latest() -> None:
     found = real_findings(IMAGE, "papier-tools__gitlab-component-docker", "templates", "docker-build.yml")
     assert [(line, column) for line, column, _ in found] == [(62, 3)]
@@ -655,6 +659,7 @@ def test_plain_pipeline_file_is_not_checked() -> None:
     assert findings(SHELL, "job:\n  script:\n    - echo $[[ inputs.message ]]\n") == []
 
 
+@pytest.mark.shared_data
 def test_real_component_with_regex_restricted_input_is_not_reported() -> None:
     assert real_findings(SHELL, "eiseron__ci", "templates", "coverage-gate.yml") == []
 

@@ -25,6 +25,9 @@ from ci_catalog.commands import validate_report
 from ci_catalog.render import RenderOptions, render_path
 from conftest import SHARED, shared_path
 
+# GitLab's schema tests and third-party components are other people's files, in ../shared.
+pytestmark = pytest.mark.shared_data
+
 REAL = SHARED / "real-components"
 REQUIRED = "`{}` input: required value has not been provided"
 # GitLab's divider (lib/gitlab/config/loader/multi_doc_yaml.rb), Ruby's ASCII \s.

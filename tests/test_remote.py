@@ -385,7 +385,7 @@ def test_a_failing_instance_is_reported_with_its_status_on_one_line(remote, gitl
 # -- a real instance ------------------------------------------------------------------------------
 
 
-@pytest.mark.gitlab_live
+@pytest.mark.live
 @pytest.mark.skipif(
     not (os.environ.get("GITLAB_URL") and os.environ.get("GITLAB_TOKEN")),
     reason="set GITLAB_URL and GITLAB_TOKEN to run `remote list` against a real GitLab",
