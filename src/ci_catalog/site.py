@@ -26,10 +26,10 @@ from ci_catalog.browse import (
     value_text,
 )
 from ci_catalog.catalog import Catalog
-from ci_catalog.gitrepo import GitError, GitRepo
 from ci_catalog.header import InputSpec
 from ci_catalog.problems import Problem
-from ci_catalog.versions import releases
+from ci_catalog.versions.gitrepo import GitError, GitRepo
+from ci_catalog.versions.releases import releases
 
 ASSETS = ("style.css", "site.js")
 # Marks a folder as one this command built, and so one it may replace.
