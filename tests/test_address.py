@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_catalog.address import Address, parse_address
+from ci_catalog.versions.address import Address, parse_address
 
 HOST = "gitlab.example.com"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from test_browse import GREETER, MANIFEST, PLAIN, make_catalog
 
-from ci_catalog import docs_pages
-from ci_catalog.browse import readable_yaml
+from ci_catalog.browse import docs_pages
+from ci_catalog.browse.views import readable_yaml
 from conftest import ROOT
 
 PIPED = """\

@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from ci_catalog.commands import validate_report
+from ci_catalog.cli.commands import validate_report
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.functions import SPLIT_FEATURE, Variable
 from ci_catalog.lint import lint_text

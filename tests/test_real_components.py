@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from ci_catalog.cli import main
-from ci_catalog.commands import validate_report
+from ci_catalog.cli.commands import validate_report
 from ci_catalog.render import RenderOptions, render_path
 from conftest import SHARED, shared_path
 

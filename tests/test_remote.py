@@ -315,7 +315,7 @@ def test_an_unexpected_failure_reports_a_traceback_without_the_token(remote, mon
     def explode(connection, search=None):
         raise ValueError(f"request with headers {{'Authorization': 'Bearer {connection.token}'}} failed")
 
-    monkeypatch.setattr("ci_catalog.remote.list_catalog", explode)
+    monkeypatch.setattr("ci_catalog.remote.client.list_catalog", explode)
     result = remote("list")
     assert result.code == 3
     assert "Traceback" in result.err and "Bearer [token]" in result.err

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ci_catalog.gitrepo import GitRepo
-from ci_catalog.pipeline_resolve import Context, resolve_pipeline
-from ci_catalog.resolve import CatalogRepo
+from ci_catalog.versions.gitrepo import GitRepo
+from ci_catalog.versions.pipeline_resolve import Context, resolve_pipeline
+from ci_catalog.versions.resolve import CatalogRepo
 from gitcatalog import GitCatalog, component
 
 HOST = "gitlab.example.com"

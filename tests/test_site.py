@@ -14,7 +14,7 @@ import pytest
 from test_browse import GREETER, MANIFEST, PLAIN, make_catalog
 
 from browser import chromium, console_errors, ensure_browser, screenshot, serve
-from ci_catalog import site
+from ci_catalog.browse import site
 from conftest import ROOT
 
 # Imported here so that the tests without a browser run where selenium is not installed.
@@ -231,7 +231,7 @@ def test_site_writes_nothing_when_a_component_cannot_be_rendered(cli, catalog: P
 def test_the_stylesheet_and_script_ship_inside_the_package() -> None:
     from importlib import resources
 
-    assets = resources.files("ci_catalog.site_assets")
+    assets = resources.files("ci_catalog.browse.site_assets")
     assert {name for name in site.ASSETS if assets.joinpath(name).is_file()} == {"style.css", "site.js"}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
-from ci_catalog.commands import validate_report
+from ci_catalog.cli.commands import validate_report
 from ci_catalog.lint import lint_catalog
 from ci_catalog.lint.config import find_config
 from ci_catalog.render import RenderOptions, render_path

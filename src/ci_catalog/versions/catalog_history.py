@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ci_catalog.catalog import components_by_name
-from ci_catalog.gitrepo import GitRepo
 from ci_catalog.interface import ComponentInterface, interface_of_text
 from ci_catalog.problems import Problem
+from ci_catalog.versions.gitrepo import GitRepo
 
 
 @dataclass

@@ -16,11 +16,11 @@ from pathlib import Path
 import semver
 
 from ci_catalog.catalog import COMPONENTS_LIMIT, MANIFEST, load_catalog
-from ci_catalog.catalog_history import catalog_at
-from ci_catalog.gitrepo import GitRepo
-from ci_catalog.interface_diff import Change, diff_catalogs, level, required_bump
 from ci_catalog.problems import Problem
-from ci_catalog.versions import Bump, bump_between, bump_needed, next_version, parse_tag, releases
+from ci_catalog.versions.catalog_history import catalog_at
+from ci_catalog.versions.gitrepo import GitRepo
+from ci_catalog.versions.interface_diff import Change, diff_catalogs, level, required_bump
+from ci_catalog.versions.releases import Bump, bump_between, bump_needed, next_version, parse_tag, releases
 
 CHANGELOG = "CHANGELOG.md"
 # `## 1.2.0 - 2026-11-21`, `## [1.2.0] - ...`, `## v1.2.0`, `## Unreleased`

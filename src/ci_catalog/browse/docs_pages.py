@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ci_catalog.browse import (
+from ci_catalog.browse.views import (
     DEFAULTS,
     ComponentView,
     ExampleView,

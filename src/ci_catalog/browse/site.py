@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from ci_catalog.browse import (
+from ci_catalog.browse.views import (
     DEFAULTS,
     ComponentView,
     ExampleView,
@@ -26,10 +26,10 @@ from ci_catalog.browse import (
     value_text,
 )
 from ci_catalog.catalog import Catalog
-from ci_catalog.gitrepo import GitError, GitRepo
 from ci_catalog.header import InputSpec
 from ci_catalog.problems import Problem
-from ci_catalog.versions import releases
+from ci_catalog.versions.gitrepo import GitError, GitRepo
+from ci_catalog.versions.releases import releases
 
 ASSETS = ("style.css", "site.js")
 # Marks a folder as one this command built, and so one it may replace.
@@ -63,7 +63,7 @@ def build(catalog: Catalog, out: Path) -> SiteResult:
     for view in views:
         files[f"components/{view.name}.html"] = component_page(catalog, view, versions)
     for asset in ASSETS:
-        files[asset] = resources.files("ci_catalog.site_assets").joinpath(asset).read_text(encoding="utf-8")
+        files[asset] = resources.files("ci_catalog.browse.site_assets").joinpath(asset).read_text(encoding="utf-8")
     files[SITE_MARKER] = "Built by `ci-catalog site`; the next build replaces this folder whole.\n"
     write_tree(out, files)
     return SiteResult(pages=1 + len(views))

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from ci_catalog.address import Address, content_not_found
 from ci_catalog.catalog import MANIFEST
-from ci_catalog.gitrepo import FULL_SHA_LENGTHS, GitRepo
-from ci_catalog.versions import LATEST, PARTIAL_VERSION, Release, latest, releases
+from ci_catalog.versions.address import Address, content_not_found
+from ci_catalog.versions.gitrepo import FULL_SHA_LENGTHS, GitRepo
+from ci_catalog.versions.releases import LATEST, PARTIAL_VERSION, Release, latest, releases
 
 
 class Kind(Enum):

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
-from ci_catalog.catalog_history import catalog_at
-from ci_catalog.gitrepo import GitError, GitRepo
-from ci_catalog.interface_diff import Change, diff_catalogs, level, required_bump
 from ci_catalog.options import OptionError, parse_input_flags
-from ci_catalog.pin import Rewrite, pin_text
-from ci_catalog.pipeline_resolve import Context, PipelineReport, ResolvedInclude, resolve_pipeline
 from ci_catalog.problems import Problem
-from ci_catalog.release import check_release
-from ci_catalog.resolve import CatalogRepo, Kind
+from ci_catalog.versions.catalog_history import catalog_at
+from ci_catalog.versions.gitrepo import GitError, GitRepo
+from ci_catalog.versions.interface_diff import Change, diff_catalogs, level, required_bump
+from ci_catalog.versions.pin import Rewrite, pin_text
+from ci_catalog.versions.pipeline_resolve import Context, PipelineReport, ResolvedInclude, resolve_pipeline
+from ci_catalog.versions.release import check_release
+from ci_catalog.versions.resolve import CatalogRepo, Kind
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 

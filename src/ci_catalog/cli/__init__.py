@@ -11,7 +11,8 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from ci_catalog import __version__, browse_command, commands, lint_command, versions_command
+from ci_catalog import __version__
+from ci_catalog.cli import browse_command, commands, lint_command, versions_command
 from ci_catalog.lint.formats import FORMATS
 from ci_catalog.options import OptionError
 
@@ -169,7 +170,7 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
 def _remote(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         # python-gitlab, gql and httpx take ~0.3 s to import: only `remote` should pay for them.
-        from ci_catalog import remote_command
+        from ci_catalog.cli import remote_command
 
         return int(getattr(remote_command, f"remote_{name}")(args))
 

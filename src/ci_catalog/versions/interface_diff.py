@@ -16,7 +16,7 @@ from typing import Any
 
 from ci_catalog.header import InputSpec
 from ci_catalog.interface import ComponentInterface
-from ci_catalog.versions import Bump
+from ci_catalog.versions.releases import Bump
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from ci_catalog import remote
 from ci_catalog.options import OptionError
-from ci_catalog.remote import CatalogEntry, CatalogResource, Component, Connection, LintResult, RemoteError
+from ci_catalog.remote import client
+from ci_catalog.remote.client import CatalogEntry, CatalogResource, Component, Connection, LintResult, RemoteError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_REMOTE = 0, 1, 4
 DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN"
@@ -31,7 +31,7 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def remote_list(args: argparse.Namespace) -> int:
     connection = connection_from(args)
-    entries = _guarded(connection, lambda: remote.list_catalog(connection, args.search or None))
+    entries = _guarded(connection, lambda: client.list_catalog(connection, args.search or None))
     if isinstance(entries, RemoteError):
         return _fail(entries)
     if args.format == "json":
@@ -46,7 +46,7 @@ def remote_list(args: argparse.Namespace) -> int:
 
 def remote_show(args: argparse.Namespace) -> int:
     connection = connection_from(args)
-    resource = _guarded(connection, lambda: remote.show_resource(connection, args.project, args.version))
+    resource = _guarded(connection, lambda: client.show_resource(connection, args.project, args.version))
     if isinstance(resource, RemoteError):
         return _fail(resource)
     components = resource.components
@@ -65,7 +65,7 @@ def remote_show(args: argparse.Namespace) -> int:
 def remote_lint(args: argparse.Namespace) -> int:
     connection = connection_from(args)
     content = _read_file(args.file)
-    result = _guarded(connection, lambda: remote.lint(connection, args.project, content, args.ref, args.dry_run))
+    result = _guarded(connection, lambda: client.lint(connection, args.project, content, args.ref, args.dry_run))
     if isinstance(result, RemoteError):
         return _fail(result)
     if args.format == "json":

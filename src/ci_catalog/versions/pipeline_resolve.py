@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ci_catalog.address import Address, content_not_found, parse_address
-from ci_catalog.includes import ComponentInclude, find_component_includes
 from ci_catalog.lint.rules._helpers import jobs
 from ci_catalog.problems import Marks, Problem, Severity
 from ci_catalog.render import RenderOptions, render_path, render_text
-from ci_catalog.resolve import CatalogRepo, Kind, Resolution, component_text, resolve_reference
 from ci_catalog.schema import validate_document
+from ci_catalog.versions.address import Address, content_not_found, parse_address
+from ci_catalog.versions.includes import ComponentInclude, find_component_includes
+from ci_catalog.versions.resolve import CatalogRepo, Kind, Resolution, component_text, resolve_reference
 
 
 @dataclass

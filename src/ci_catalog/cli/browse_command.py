@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from ci_catalog import docs_pages, site
-from ci_catalog.browse import catalog_dict, catalog_text, component_text, component_view
+from ci_catalog.browse import docs_pages, site
+from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
 from ci_catalog.options import OptionError
 from ci_catalog.problems import Problem

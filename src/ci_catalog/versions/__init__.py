@@ -1,0 +1,1 @@
+"""Catalog versions: release tags, resolving component references, pinning, diffs and release checks."""
