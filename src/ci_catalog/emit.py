@@ -57,7 +57,7 @@ class _LiteralBlockDumper(_Dumper):
 
 def _represent_literal(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     node = _represent_str(dumper, value)
-    if "\n" in value and node.style != '"':
+    if "\n" in value and isinstance(node, yaml.ScalarNode) and node.style != '"':
         # PyYAML falls back to another style when the text cannot be a literal block.
         node.style = "|"
     return node

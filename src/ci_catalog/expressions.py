@@ -414,13 +414,20 @@ def _operand(node: _Node | None, role: str) -> _Node:
     return node
 
 
+def _lexeme(kind: str, text: str) -> re.Match[str]:
+    """The parts of a token's text; the tokenizer matched it already, so it matches."""
+    match = _LEXEME_PATTERNS[kind].match(text)
+    assert match is not None, (kind, text)
+    return match
+
+
 def _leaf(token: _Token) -> _Node:
     kind, text = token.kind, token.text
     if kind in ("input", "variable"):
-        name = _LEXEME_PATTERNS[kind].match(text)["name"]
+        name = _lexeme(kind, text)["name"]
         return _Input(name) if kind == "input" else _Variable(name)
     if kind == "string":
-        quoted = _LEXEME_PATTERNS["string"].match(text)
+        quoted = _lexeme("string", text)
         return _Constant(quoted["dq"] if quoted["dq"] is not None else quoted["sq"])
     if kind == "pattern":
         # An invalid literal pattern is a syntax error, found while building the tree.

@@ -282,7 +282,7 @@ def _rule_default_messages(rule: dict[str, Any]) -> list[str]:
     has_options = isinstance(options, list) and len(options) > 0
     if "default" not in rule:
         return ["rule must define 'options' with at least one value and a 'default'"]
-    if has_options and rule["default"] not in options:
+    if isinstance(options, list) and has_options and rule["default"] not in options:
         return [f"default '{_text(rule['default'])}' must be one of the options"]
     return []
 

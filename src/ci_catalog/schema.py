@@ -73,8 +73,9 @@ def _unexpected_key(error: ValidationError) -> str | None:
     """
     if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
         return None
-    properties = error.schema.get("properties", {})
-    patterns = "|".join(error.schema.get("patternProperties", {}))
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    properties = schema.get("properties", {})
+    patterns = "|".join(schema.get("patternProperties", {}))
     extras = [
         key
         for key in error.instance

@@ -32,7 +32,7 @@ MAX_DEPTH = 100
 REFERENCE_TAG = "!reference"
 
 
-class Reference(list):  # type: ignore[type-arg]
+class Reference(list[Any]):
     """A `!reference [job, key]` tag: kept as a tag, not interpolated, shown as a list."""
 
 

@@ -10,6 +10,7 @@ a `RemoteError` whose message names the host and the fix, with the token scrubbe
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -164,7 +165,7 @@ def list_catalog(connection: Connection, search: str | None = None) -> list[Cata
         data = _graphql(connection, LIST_QUERY, variables)
         if isinstance(data, RemoteError):
             return data
-        page = _parse(connection, lambda data=data: _catalog_page(data))
+        page = _parse(connection, functools.partial(_catalog_page, data))
         if isinstance(page, RemoteError):
             return page
         page_entries, next_cursor = page
@@ -232,7 +233,9 @@ def _graphql(
     )
     try:
         with gitlab.GraphQL(connection.url, client=http, max_retries=0, obey_rate_limit=False) as client:
-            data = client.execute(GraphQLRequest(query, variable_values=variables))
+            # python-gitlab hands the request to gql, whose 4.x takes a GraphQLRequest
+            # (python-gitlab's annotation still says str).
+            data = client.execute(GraphQLRequest(query, variable_values=variables))  # type: ignore[arg-type]
     except TransportQueryError as error:
         return _query_error(connection, error, statuses[-1] if statuses else 200, resource)
     except TransportProtocolError as error:

@@ -92,6 +92,6 @@ def script_holders(content: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], d
         yield (name,), job
     if isinstance(content.get("default"), dict):
         yield ("default",), content["default"]
-    globals_ = {key: content[key] for key in ("before_script", "after_script") if key in content}
+    globals_: dict[str, Any] = {key: content[key] for key in ("before_script", "after_script") if key in content}
     if globals_:
         yield (), globals_

@@ -154,7 +154,8 @@ def _header(script: Script) -> list[str]:
 def _runs_on_windows(data: dict[str, Any], job: str) -> bool:
     body = data.get(job) if job else None
     body = body if isinstance(body, dict) else {}
-    default = data.get("default") if isinstance(data.get("default"), dict) else {}
+    default = data.get("default")
+    default = default if isinstance(default, dict) else {}
     image = body.get("image", default.get("image", data.get("image")))
     if isinstance(image, dict):
         image = image.get("name")

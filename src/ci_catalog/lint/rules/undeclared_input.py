@@ -77,4 +77,4 @@ def _close_match(name: str, declared: set[str]) -> str | None:
     key = name.replace("-", "_").lower()
     same = [other for other in sorted(declared) if other.replace("-", "_").lower() == key]
     near = difflib.get_close_matches(name, sorted(declared), n=1, cutoff=0.8)
-    return (same or near or [None])[0]
+    return next(iter(same or near), None)
