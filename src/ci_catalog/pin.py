@@ -50,7 +50,9 @@ def pin_text(text: str, path: str, rewrites: list[Rewrite]) -> PinResult:
 def _component_nodes(text: str) -> dict[int, yaml.ScalarNode]:
     """The `component:` value node of each include entry, by its index in the list."""
     found: dict[int, yaml.ScalarNode] = {}
-    for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
+    # libyaml's parser, as Psych uses: PyYAML's own scanner refuses what libyaml takes
+    # (a tab before a comment). Its marks count characters, as the edits need.
+    for document in yaml.compose_all(text, Loader=yaml.CSafeLoader):
         include = _value(document, "include")
         if include is None:
             continue
