@@ -85,7 +85,7 @@ _DATE = re.compile(r"^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$")
 _SEXAGESIMAL_INT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$")
 _SEXAGESIMAL_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$")
 _FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$")
-_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _INTEGER = re.compile(
     r"^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$"
 )
@@ -117,8 +117,9 @@ def psych_plain_scalar(text: str) -> Any:
         return None
     if _DECIMAL.match(text):
         # The commonest number, and a file can hold a million of them: skip the scans
-        # that cannot match it (it is what _INTEGER and _psych_int would give).
-        return int(text)
+        # that cannot match it (it is what _INTEGER and _psych_int would give; a long
+        # one would also cost _INTEGER's backtracking a frame per digit).
+        return int(text) if len(text) < 20 else _psych_int(text)
     if _STRINGISH.match(text) or "\n" in text:
         return _psych_word(text)
     if _TIME.match(text):
