@@ -86,12 +86,14 @@ def test_merge_keys_merge_like_psych() -> None:
         ("false", False), ("no", False), ("OFF", False),
         ("y", "y"), ("n", "n"), ("~", None), ("null", None), ("Null", None),
         ("42", 42), ("1_000", 1000), ("1,000", 1000), ("0x1F", 31), ("017", 15), ("0b101", 5),
-        ("1:30", 90), ("1.5", 1.5), (".5", 0.5), ("1e3", "1e3"), ("+", "+"),
+        ("1:30", 5400), ("1.5", 1.5), (".5", 0.5), ("1e3", "1e3"), ("+", "+"),
         (":sym", "sym"), (":'quoted sym'", "quoted sym"),
         ("truely", "truely"), ("hello world", "hello world"),
     ],
 )
 def test_plain_scalars_read_as_psych_reads_them(text: str, value: object) -> None:
+    # Two-part base 60 is hours and minutes in Psych: `1:30` is 1 * 3600 + 30 * 60.
+    # tests/test_psych_table.py checks hundreds more against Psych itself.
     assert psych_plain_scalar(text) == value and type(psych_plain_scalar(text)) is type(value)
 
 

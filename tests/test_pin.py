@@ -109,6 +109,15 @@ def test_a_branch_with_no_release_at_its_head_is_pinned_to_the_sha(cli, catalog:
     assert path.read_text() == f"include:\n  - component: {ADDRESS}@{catalog.git('rev-parse', 'next')}\n"
 
 
+def test_a_tab_before_a_comment_is_read_as_gitlab_reads_it(cli, catalog: GitCatalog, tmp_path: Path) -> None:
+    """libyaml (Psych's parser) takes a tab before `#`; PyYAML's own scanner refused it."""
+    path = tmp_path / "tab.yml"
+    path.write_text(f"include:\n  - component: {ADDRESS}@1.0\t# pinned later\n", encoding="utf-8")
+    result = pin(cli, catalog, path, "--write")
+    assert result.code == 0, result.out + result.err
+    assert path.read_text() == f"include:\n  - component: {ADDRESS}@1.0.1\t# pinned later\n"
+
+
 def test_a_reference_written_through_a_variable_is_left_as_written(cli, catalog: GitCatalog, tmp_path: Path) -> None:
     path = tmp_path / "variable.yml"
     text = f"include:\n  - component: {ADDRESS}@$RELEASE\n"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from ci_catalog.bigint import BigInteger
 from ci_catalog.schema import as_json
 from ci_catalog.yamlread import Reference, YamlError, psych_plain_scalar
 
@@ -47,8 +51,13 @@ def _psych_reads_back(value: str) -> bool:
         return False
 
 
+def _represent_big_integer(dumper: yaml.SafeDumper, value: BigInteger) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:int", str(value))
+
+
 _Dumper.add_representer(Reference, _represent_reference)
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(BigInteger, _represent_big_integer)
 
 
 class _LiteralBlockDumper(_Dumper):
@@ -82,5 +91,43 @@ def to_json(data: Any) -> str:
     """JSON that is also a YAML file GitLab reads: characters YAML refuses or folds (DEL,
     C1 controls, NEL, LS, PS, lone surrogates, which would not even encode) are written
     as `\\u` escapes."""
-    text = json.dumps(as_json(data), indent=2, ensure_ascii=False)
+    text = json_text(as_json(data))
     return _NOT_YAML_PRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def json_null(value: float) -> str:
+    """NaN and ±Infinity as GitLab's JSON writes them: null (ActiveSupport's Float#as_json,
+    activesupport/lib/active_support/core_ext/object/json.rb, which Oj's rails mode follows)."""
+    return "null"
+
+
+def yaml_float(value: float) -> str:
+    """NaN and ±Infinity as a YAML file spells them (`.nan`, `.inf`, `-.inf`)."""
+    return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+
+
+def json_text(data: Any, indent: int | None = 2, non_finite: Callable[[float], str] = json_null) -> str:
+    """`data` as JSON, never with `NaN` or `Infinity` (not JSON): those are written as
+    `non_finite` says; integers of any length are written in full, as Ruby writes them
+    (Python's `json` refuses ones of more than 4,300 digits)."""
+    raw: list[str] = []
+    marker = f"\0{secrets.token_hex(8)}:"
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: swap(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [swap(item) for item in value]
+        if isinstance(value, float) and not math.isfinite(value):
+            raw.append(non_finite(value))
+        elif isinstance(value, BigInteger):
+            raw.append(str(value))
+        else:
+            return value
+        return f"{marker}{len(raw) - 1}"
+
+    text = json.dumps(swap(data), indent=indent, ensure_ascii=False, allow_nan=False)
+    if not raw:
+        return text
+    quoted = re.escape(json.dumps(marker)[:-1])  # the marker as JSON writes it, without its closing quote
+    return re.sub(quoted + r'(\d+)"', lambda found: raw[int(found.group(1))], text)

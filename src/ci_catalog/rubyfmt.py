@@ -14,11 +14,11 @@ import re
 import unicodedata
 from typing import Any
 
-_DBL_DIG_FIXED = 16  # Float#to_s switches to exponent form past 16 integer digits
+_DBL_DIG_FIXED = 15  # Float#to_s switches to exponent form at 16 integer digits (1.0e+15)
 
 
 def float_to_s(value: float) -> str:
-    """Ruby `Float#to_s`: shortest round-trip digits, `1.0e+20` past 16 digits."""
+    """Ruby `Float#to_s`: shortest round-trip digits, `1.0e+15` from 16 integer digits on."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):

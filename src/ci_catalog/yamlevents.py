@@ -53,6 +53,24 @@ def parse(text: str) -> Iterator[Any]:
         yield from _pure_events(text, skip=count)
 
 
+def compose_all(text: str) -> list[yaml.Node]:
+    """PyYAML's node trees of every document of `text`, from the same parser as `parse`.
+
+    Nodes carry the marks of the characters they were read from, which edits in place
+    need; a syntax error is raised in libyaml's words and places.
+    """
+    if uses_libyaml():
+        try:
+            return list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+        except yaml.MarkedYAMLError as error:
+            if not _is_nesting_limit(error):
+                raise
+    try:
+        return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except (yaml.MarkedYAMLError, yaml.reader.ReaderError) as error:
+        raise pure_errors.as_libyaml(error, text) from None
+
+
 def _pure_events(text: str, skip: int) -> Iterator[Any]:
     """The pure-Python parser's events after the first `skip`, errors in libyaml's words."""
     events = yaml.parse(text, Loader=yaml.SafeLoader)

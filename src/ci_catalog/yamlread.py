@@ -16,7 +16,8 @@ Python values with a position for every node.
 
 from __future__ import annotations
 
-import base64
+import dataclasses
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,11 +26,13 @@ from typing import Any
 import yaml
 
 from ci_catalog import yamlevents
+from ci_catalog.bigint import integer, parse_digits
 from ci_catalog.problems import Marks
-from ci_catalog.rubyfmt import ruby_to_s
+from ci_catalog.rubyfmt import ruby_inspect, ruby_to_s
 
 MAX_DEPTH = 100
 REFERENCE_TAG = "!reference"
+SYMBOL_TAG = "!ruby/symbol"
 
 
 class Reference(list[Any]):
@@ -63,6 +66,7 @@ class Node:
     depth: int = 0
     done: bool = False
     counted: int = 0  # the collection's own size already added to the running total
+    aliased: bool = False  # this use is an alias (`*name`), which Psych merges differently
 
 
 @dataclass
@@ -82,7 +86,7 @@ _DATE = re.compile(r"^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$")
 _SEXAGESIMAL_INT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$")
 _SEXAGESIMAL_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$")
 _FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$")
-_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _INTEGER = re.compile(
     r"^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$"
 )
@@ -99,14 +103,24 @@ class DisallowedClass(YamlError):
         super().__init__(f"Tried to load unspecified class: {name}", line, column)
 
 
+class RubyError(YamlError):
+    """Psych fails with a Ruby exception that is not a Psych error, which GitLab's loader
+    does not rescue (it rescues `Psych::Exception` only): the pipeline fails with an
+    internal error. `message` is Ruby's, then what happened."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{message} ({kind} in Psych, which GitLab does not catch: it fails with an internal error)")
+
+
 def psych_plain_scalar(text: str) -> Any:
     """The Ruby value Psych gives an unquoted scalar (as a Python value)."""
     if text == "":
         return None
     if _DECIMAL.match(text):
         # The commonest number, and a file can hold a million of them: skip the scans
-        # that cannot match it (it is what _INTEGER and _psych_int would give).
-        return int(text)
+        # that cannot match it (it is what _INTEGER and _psych_int would give; a long
+        # one would also cost _INTEGER's backtracking a frame per digit).
+        return int(text) if len(text) < 20 else _psych_int(text)
     if _STRINGISH.match(text) or "\n" in text:
         return _psych_word(text)
     if _TIME.match(text):
@@ -156,42 +170,75 @@ def _psych_symbol(text: str) -> str:
 
 
 def _sexagesimal(text: str, kind: type) -> Any:
-    sign = -1 if text.startswith("-") else 1
+    """Psych's base 60: each part's `to_i` (or `to_f`) times 60 ** |index - 2|.
+
+    So `1:20` is 1 * 3600 + 20 * 60 (two parts are hours and minutes), and a sign
+    belongs to the first part alone (`-1:20` is -3600 + 1200).
+    """
     total: Any = 0
-    for part in text.lstrip("+-").replace("_", "").split(":"):
-        total = total * 60 + kind(part)
-    return sign * total
+    for index, part in enumerate(text.split(":")):
+        total += (_ruby_to_f(part) if kind is float else _ruby_to_i(part)) * 60 ** abs(index - 2)
+    return total if kind is float else integer(total)
 
 
-def _psych_int(text: str) -> int | str:
+# Ruby's String#to_i and #to_f read a leading number, digits joined by single underscores.
+_RUBY_LEADING_INT = re.compile(r"[ \t\n\v\f\r]*([-+]?)([0-9]+(?:_[0-9]+)*)")
+_RUBY_LEADING_FLOAT = re.compile(r"[ \t\n\v\f\r]*([-+]?[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?)")
+
+
+def _ruby_to_i(text: str) -> int:
+    match = _RUBY_LEADING_INT.match(text)
+    if not match:
+        return 0
+    magnitude = parse_digits(match.group(2).replace("_", ""))
+    return -magnitude if match.group(1) == "-" else magnitude
+
+
+def _ruby_to_f(text: str) -> float:
+    match = _RUBY_LEADING_FLOAT.match(text)
+    return float(match.group(1).replace("_", "")) if match else 0.0
+
+
+_INTEGER_BASES = {"0b": 2, "0x": 16}
+
+
+def _psych_int(text: str) -> int:
+    """Ruby's `Integer(text.delete(",_"))`, for text Psych's INTEGER pattern matched."""
     cleaned = text.replace(",", "").replace("_", "")
-    sign = -1 if cleaned.startswith("-") else 1
     digits = cleaned.lstrip("+-")
-    try:
-        if digits.startswith(("0b", "0x")):
-            return sign * int(digits, 0)
-        if len(digits) > 1 and digits.startswith("0"):
-            return sign * int(digits, 8)
-        return sign * int(digits)
-    except ValueError:
-        return text
+    base = _INTEGER_BASES.get(digits[:2], 8 if len(digits) > 1 and digits.startswith("0") else 10)
+    digits = digits[2:] if base in (2, 16) else digits
+    if not digits:
+        # `0x_`: Psych before 5.2 hands Integer() a bare prefix; 5.2 reads the text as a string.
+        raise RubyError("ArgumentError", f"invalid value for Integer(): {ruby_inspect(cleaned)}")
+    magnitude = parse_digits(digits, base)
+    return integer(-magnitude) if cleaned.startswith("-") else magnitude
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_FLOAT_TAGS = ("tag:yaml.org,2002:float", "!float")
+_BINARY_TAGS = ("tag:yaml.org,2002:binary", "!binary")
+_OMAP_TAGS = ("tag:yaml.org,2002:omap", "!omap")
 
 
 def _scalar_value(tag: str | None, text: str, plain: bool) -> Any:
-    """A scalar's value: standard tags honoured, `!` means string, other tags ignored."""
-    short = (tag or "").removeprefix("tag:yaml.org,2002:")
-    if short == "!" or short == "str":
+    """A scalar's value, as Psych's ToRuby#deserialize gives it.
+
+    Untagged, quoted text is a string and plain text is scanned. libyaml marks an
+    explicitly tagged scalar (`!` included) neither plain nor quoted, so a tagged one is
+    read by its tag whatever its quoting: `!!str` and `!str` are strings, `!!float` is
+    `Float()` of the scanned text, `!!binary` is decoded, a class tag fails, and any other
+    tag (`!`, `!!int`, `!!null`, `!foo`) is ignored: its text is scanned as if untagged.
+    """
+    if tag is None:
+        return psych_plain_scalar(text) if plain else text
+    if tag == _STR_TAG:
         return text
-    if short == "null":
-        return None
-    if short in ("int", "float", "bool", "timestamp"):
-        # Psych's deserialize has no case for these: their text is scanned as untagged.
-        return psych_plain_scalar(text)
-    if short == "binary":
-        return base64.b64decode(text).decode("utf-8", "replace")
-    if short.startswith("!"):
-        return _application_scalar(short, text)
-    return psych_plain_scalar(text) if plain else text
+    if tag in _FLOAT_TAGS:
+        return _psych_float(text)
+    if tag in _BINARY_TAGS:
+        return _unpack_base64(text).decode("utf-8", "replace")
+    return _application_scalar(tag, text)
 
 
 # Psych's ToRuby#deserialize: the few scalar tags that load a class (GitLab permits none).
@@ -206,11 +253,7 @@ _SCALAR_CLASSES = {
 
 
 def _application_scalar(tag: str, text: str) -> Any:
-    """A scalar with a `!tag`, as Psych reads it: a class tag fails, any other is ignored.
-
-    libyaml marks an explicitly tagged scalar neither plain nor quoted, so Psych
-    tokenizes its text whatever its quoting (`!foo "5"` is 5).
-    """
+    """A scalar with any other tag, as Psych reads it: a class tag fails, any other is ignored."""
     if tag in _SCALAR_CLASSES:
         raise DisallowedClass(_SCALAR_CLASSES[tag])
     if tag in ("!ruby/class", "!ruby/module") and text:
@@ -225,6 +268,78 @@ def _application_scalar(tag: str, text: str) -> Any:
     return psych_plain_scalar(text)
 
 
+def _psych_float(text: str) -> float:
+    """`!!float`: Ruby's `Float()` of what Psych's scanner makes of the text."""
+    value = psych_plain_scalar(text)
+    if isinstance(value, str) and value != text:  # only a Symbol changes the text
+        raise RubyError("TypeError", "can't convert Symbol into Float")
+    if value is None or isinstance(value, bool):
+        raise RubyError("TypeError", f"can't convert {ruby_inspect(value)} into Float")
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return _int_to_float(value)
+    return _ruby_float_of_text(value)
+
+
+def _int_to_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # Ruby's Integer#to_f gives Infinity past Float::MAX
+        return -math.inf if value < 0 else math.inf
+
+
+# Ruby's `Float(string)`: spaces around; a decimal with digits joined by single
+# underscores, or hexadecimal with an optional binary exponent.
+_RUBY_FLOAT_TEXT = re.compile(
+    r"[ \t\n\v\f\r]*(?P<sign>[-+]?)(?:0[xX](?P<hex>[0-9a-fA-F]+)(?:[pP](?P<power>[-+]?[0-9]+))?"
+    r"|(?P<decimal>(?=\.?[0-9])(?:[0-9]+(?:_[0-9]+)*)?(?:\.[0-9]+(?:_[0-9]+)*)?(?:[eE][-+]?[0-9]+(?:_[0-9]+)*)?))"
+    r"[ \t\n\v\f\r]*\Z"
+)
+
+
+def _ruby_float_of_text(text: str) -> float:
+    match = _RUBY_FLOAT_TEXT.match(text)
+    if not match:
+        raise RubyError("ArgumentError", f"invalid value for Float(): {ruby_inspect(text)}")
+    if match.group("decimal") is not None:
+        return float(match.group("sign") + match.group("decimal").replace("_", ""))
+    magnitude = int(match.group("hex"), 16)
+    power = int(match.group("power") or 0)
+    try:
+        result = math.ldexp(float(magnitude), power)
+    except OverflowError:
+        result = math.inf
+    return -result if match.group("sign") == "-" else result
+
+
+_BASE64 = {char: index for index, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def _unpack_base64(text: str) -> bytes:
+    """Ruby's `unpack('m')`: base64 that skips other characters and needs no padding.
+
+    It stops at a `=` in the third or fourth place of a group of four; a last group of
+    two or three characters gives one or two bytes, of one character nothing.
+    """
+    out = bytearray()
+    group: list[int] = []
+    for char in text:
+        if char == "=" and len(group) >= 2:
+            break
+        if char in _BASE64:
+            group.append(_BASE64[char])
+            if len(group) == 4:
+                bits = group[0] << 18 | group[1] << 12 | group[2] << 6 | group[3]
+                out += bits.to_bytes(3, "big")
+                group = []
+    if len(group) >= 2:
+        out.append((group[0] << 2 | group[1] >> 4) & 0xFF)
+    if len(group) == 3:
+        out.append((group[1] << 4 | group[2] >> 2) & 0xFF)
+    return bytes(out)
+
+
 def _collection_class(kind: str, tag: str | None) -> str | None:
     """The class Psych's ToRuby would load for a tagged mapping or sequence, if any.
 
@@ -233,8 +348,9 @@ def _collection_class(kind: str, tag: str | None) -> str | None:
     """
     if not tag:
         return None
-    if tag in ("!omap", "tag:yaml.org,2002:omap"):
-        return "Psych::Omap"
+    if tag in _OMAP_TAGS:
+        # A list tagged omap is read into a Psych::Omap without asking the class loader.
+        return None if kind == "seq" else "Psych::Omap"
     if kind == "seq":
         match = re.match(r"^!(?:seq|ruby/array):(.*)$", tag)
         return (match.group(1) or None) if match else None
@@ -341,7 +457,10 @@ class _Builder:
             error.line, error.column = line, column
             raise
         size = _scalar_memsize(value)
-        node = Node("scalar", line, column, value, [], event.tag, size, 0, True)
+        tag = event.tag
+        if tag is None and event.value.startswith(":") and isinstance(value, str) and value != event.value:
+            tag = SYMBOL_TAG  # a plain `:name`: a Symbol, which is no `<<` merge key
+        node = Node("scalar", line, column, value, [], tag, size, 0, True)
         if size:
             self.grow(size, node)
         return node
@@ -354,7 +473,7 @@ class _Builder:
         if not node.done:
             # A cycle: Ruby's DeepSize walks it until the depth limit trips.
             raise TooBig(line, column)
-        return node
+        return dataclasses.replace(node, aliased=True)
 
     def close(self, node: Node) -> None:
         children = [n for pair in node.items for n in pair] if node.kind == "map" else node.items
@@ -435,6 +554,8 @@ def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
     if node.kind == "scalar":
         return node.value
     if node.kind == "seq":
+        if node.tag in _OMAP_TAGS:
+            return _omap(node, path, marks)
         items = []
         for index, child in enumerate(node.items):
             marks.add(path + (index,), child.line, child.column)
@@ -444,27 +565,104 @@ def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
         return items
     if node.tag == REFERENCE_TAG:
         raise YamlError("!reference needs a sequence, as in `!reference [job, script]`", node.line, node.column)
+    if node.tag in _STRING_MAPPING_TAGS:
+        return _string_mapping(node, path)
     mapping: dict[str, Any] = {}
     for key_node, value_node in node.items:
         key = _materialize(key_node, path, Marks())
-        if key == "<<" and value_node.kind != "scalar":
+        if key == "<<" and not _string_or_symbol_tag(key_node.tag) and _mergeable(value_node):
             _merge(mapping, value_node, path, marks)
             continue
-        name = key if isinstance(key, str) else ruby_to_s(key)
-        marks.add(path + (name,), key_node.line, key_node.column)
-        mapping[name] = _materialize(value_node, path + (name,), marks)
+        _add(mapping, key, key_node, value_node, path, marks)
     return mapping
+
+
+def _add(
+    mapping: dict[str, Any], key: Any, key_node: Node, value_node: Node, path: tuple[Any, ...], marks: Marks
+) -> None:
+    name = key if isinstance(key, str) else ruby_to_s(key)
+    marks.add(path + (name,), key_node.line, key_node.column)
+    mapping[name] = _materialize(value_node, path + (name,), marks)
+
+
+def _string_or_symbol_tag(tag: str | None) -> bool:
+    """Psych merges on a key that reads `<<` unless tagged `!!str`; a Symbol `:<<` is not `<<`."""
+    return tag == _STR_TAG or (tag or "").startswith("!ruby/sym")
+
+
+def _is_hash(node: Node) -> bool:
+    return node.kind == "map" or (node.kind == "seq" and node.tag in _OMAP_TAGS)
+
+
+def _mergeable(source: Node) -> bool:
+    """Whether Psych merges `<<: source` (revive_hash) or keeps `<<` as a plain key.
+
+    An alias or a mapping is merged when it is a hash; a list written in place when
+    every item is a hash. Anything else (a scalar, an alias of a list, `[*a, 1]`,
+    `[[*a]]`) raises a TypeError in `Hash#merge!`, which Psych rescues by keeping `<<`.
+    """
+    if source.aliased or source.kind == "map":
+        return _is_hash(source)
+    return source.kind == "seq" and source.tag not in _OMAP_TAGS and all(_is_hash(item) for item in source.items)
 
 
 def _merge(mapping: dict[str, Any], source: Node, path: tuple[Any, ...], marks: Marks) -> None:
     """`<<: *anchor` as Psych does it: `Hash#merge!`, later sources in a list lose."""
-    sources = [source] if source.kind == "map" else list(reversed(source.items))
+    sources = [source] if _is_hash(source) else list(reversed(source.items))
     merged: dict[str, Any] = {}
     for item in sources:
-        value = _materialize(item, path, marks)
-        if isinstance(value, dict):
-            merged.update(value)
+        merged.update(_materialize(item, path, marks))
     mapping.update(merged)
+
+
+def _omap(node: Node, path: tuple[Any, ...], marks: Marks) -> dict[str, Any]:
+    """A list tagged `!!omap`: Psych's Omap (a Hash), each item's first key and last value.
+
+    No merge keys: Psych stores each pair as it is. An item that is not a non-empty
+    mapping or list makes Psych fail with a NoMethodError.
+    """
+    mapping: dict[str, Any] = {}
+    for item in node.items:
+        if item.kind == "scalar" or not item.items:
+            missing = "first' for nil:NilClass" if item.kind == "scalar" else "visit_NilClass'"
+            error = RubyError(
+                "NoMethodError", f"`!!omap` needs a list of one-pair mappings: undefined method `{missing}"
+            )
+            error.line, error.column = item.line, item.column
+            raise error
+        if item.kind == "map":
+            key_node, value_node = item.items[0][0], item.items[-1][1]
+        else:
+            key_node, value_node = item.items[0], item.items[-1]
+        _add(mapping, _materialize(key_node, path, Marks()), key_node, value_node, path, marks)
+    return mapping
+
+
+# A mapping tagged as a string: Psych's revival of a String subclass with instance variables.
+_STRING_MAPPING_TAGS = (_STR_TAG, "!str", "!ruby/string")
+
+
+def _ruby_class(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return {None: "NilClass", True: "TrueClass", False: "FalseClass"}[value]
+    return "Float" if isinstance(value, float) else "Integer"
+
+
+def _string_mapping(node: Node, path: tuple[Any, ...]) -> Any:
+    """`!!str {str: text, ...}`: the value of `str`; the other keys become instance
+    variables of it, which Ruby refuses on a frozen value (nil, true, a number)."""
+    string: Any = None
+    others = False
+    for key_node, value_node in node.items:
+        if _materialize(key_node, path, Marks()) == "str":
+            string = _materialize(value_node, path, Marks())
+        else:
+            others = True
+    if others and (string is None or isinstance(string, (bool, int, float))):
+        error = RubyError("FrozenError", f"can't modify frozen {_ruby_class(string)}: {ruby_inspect(string)}")
+        error.line, error.column = node.line, node.column
+        raise error
+    return string
 
 
 def read_document(

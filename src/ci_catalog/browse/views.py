@@ -8,12 +8,11 @@ are `docs_pages`' and `site`'s.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from ci_catalog.catalog import Catalog, Component, relative
-from ci_catalog.emit import to_yaml
+from ci_catalog.emit import json_text, to_yaml, yaml_float
 from ci_catalog.header import InputSpec
 from ci_catalog.interface import ComponentInterface, interface_of_path
 from ci_catalog.problems import Problem
@@ -168,8 +167,9 @@ def input_as_dict(spec: InputSpec) -> dict[str, Any]:
 
 
 def value_text(value: Any) -> str:
-    """A value as users would write it in `inputs:` (JSON is valid YAML, and unambiguous)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A value as users would write it in `inputs:` (JSON is valid YAML, and unambiguous;
+    NaN and Infinity, which JSON lacks, take YAML's `.nan` and `.inf`)."""
+    return json_text(value, indent=None, non_finite=yaml_float)
 
 
 def default_text(spec: InputSpec) -> str:

@@ -7,13 +7,13 @@ read, stale pages), 2 usage (no catalog there, an unknown component name).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from ci_catalog.browse import docs_pages, site
 from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
+from ci_catalog.emit import json_text
 from ci_catalog.options import OptionError
 from ci_catalog.problems import Problem
 
@@ -30,7 +30,7 @@ def open_catalog(folder: str) -> Catalog:
 def list_components(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.catalog)
     if args.format == "json":
-        print(json.dumps(catalog_dict(catalog), indent=2, ensure_ascii=False))
+        print(json_text(catalog_dict(catalog)))
     else:
         sys.stdout.write(catalog_text(catalog))
     return _report(catalog.problems)
@@ -44,7 +44,7 @@ def show(args: argparse.Namespace) -> int:
         raise OptionError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
     view = component_view(catalog, component)
     if args.format == "json":
-        print(json.dumps(view.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(view.as_dict()))
     elif args.format == "markdown":
         sys.stdout.write(docs_pages.component_markdown(view))
     else:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
-from ci_catalog.emit import to_json, to_yaml
+from ci_catalog.emit import json_text, to_json, to_yaml
 from ci_catalog.lint import lint_catalog
 from ci_catalog.lint.config import find_config
 from ci_catalog.lint.rules import RULES_BY_ID
@@ -118,7 +117,7 @@ def _context(name: str, version: str) -> dict[str, Any]:
 
 def _print_reports(reports: list[FileReport], fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps([report.as_dict() for report in reports], indent=2, ensure_ascii=False))
+        print(json_text([report.as_dict() for report in reports]))
         return
     for report in reports:
         for problem in report.problems:

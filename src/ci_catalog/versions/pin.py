@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from ci_catalog import yamlevents
 from ci_catalog.problems import Problem
 
 
@@ -50,7 +51,9 @@ def pin_text(text: str, path: str, rewrites: list[Rewrite]) -> PinResult:
 def _component_nodes(text: str) -> dict[int, yaml.ScalarNode]:
     """The `component:` value node of each include entry, by its index in the list."""
     found: dict[int, yaml.ScalarNode] = {}
-    for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
+    # The parser the harness reads with, so that pin reads what resolve read (PyYAML's
+    # pure-Python scanner alone refuses what libyaml takes, a tab before a comment).
+    for document in yamlevents.compose_all(text):
         include = _value(document, "include")
         if include is None:
             continue
