@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
+from ci_catalog.cimodel import component_context
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.lint import lint_catalog
 from ci_catalog.lint.config import find_config
@@ -94,7 +95,7 @@ def check(args: argparse.Namespace) -> int:
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
     for component in catalog.components:
         for example in component.examples:
-            options = RenderOptions(inputs=example.inputs, component=_context(component.name, catalog.version))
+            options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
             report = validate_report(render_path(component.path, options))
             report.example = example.name
             reports.append(report)
@@ -110,10 +111,6 @@ def check(args: argparse.Namespace) -> int:
 def _reports_by_file(problems: list[Problem]) -> list[FileReport]:
     files = dict.fromkeys(problem.file for problem in problems)
     return [FileReport(file, [problem for problem in problems if problem.file == file]) for file in files]
-
-
-def _context(name: str, version: str) -> dict[str, Any]:
-    return {"name": name, "sha": "0" * 40, "version": version or None, "reference": version or "main"}
 
 
 def _print_reports(reports: list[FileReport], fmt: str) -> None:

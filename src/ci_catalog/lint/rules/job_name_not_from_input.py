@@ -56,8 +56,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ci_catalog.cimodel import jobs
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import input_references, jobs
+from ci_catalog.lint.rules._helpers import input_references
 from ci_catalog.problems import Problem
 
 ID = "job-name-not-from-input"
