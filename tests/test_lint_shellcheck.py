@@ -266,9 +266,12 @@ def test_windows_jobs_are_not_checked() -> None:
     assert messages("test:\n  tags: [windows]\n  script:\n    - echo %CI_JOB_NAME% $x\n") == []
 
 
-def test_a_file_gitlab_cannot_render_is_left_to_the_render_problems() -> None:
+def test_a_file_gitlab_cannot_render_is_one_finding_saying_why_at_the_render_problem() -> None:
     header = "spec:\n  inputs:\n    n:\n      type: number\n      default: lots\n---\n"
-    assert messages("test:\n  script: echo $CI_JOB_NAME\n", header) == []
+    assert findings("test:\n  script: echo $CI_JOB_NAME\n", header) == [
+        (3, 5, "warning", "The `shellcheck` rule could not run, as the body does not render with the inputs' "
+         "defaults and placeholders for the required ones: `n` input: default value is not a number", "spec.inputs.n"),
+    ]
 
 
 def test_a_shellcheck_directive_in_the_script_is_honoured() -> None:

@@ -54,6 +54,17 @@ class FileContext:
         options = RenderOptions(inputs=inputs, component=component_context(component_name(self.path)))
         return render_loaded(self.loaded, options)
 
+    def not_rendered(self) -> Problem | None:
+        """For a rule that reads the rendered body: a finding saying it could not, and why."""
+        if self.rendered.ok:
+            return None
+        first = self.rendered.problems[0]
+        message = (
+            f"The `{self.rule_id}` rule could not run, as the body does not render with the inputs' defaults "
+            f"and placeholders for the required ones: {first.message}"
+        )
+        return self.problem(message, (first.line, first.column), first.json_path)
+
     @functools.cached_property
     def lines(self) -> list[str]:
         return source_lines(self.loaded.text)

@@ -53,9 +53,10 @@ not used. `!reference` tags cannot be resolved offline and are left out. Jobs wh
 or tags point at Windows or PowerShell are not checked. Scripts are checked with the
 inputs' defaults filled in (a required input takes its first option, or a value of its
 type), so "this expression is constant" findings (SC2050 and its kin) on a line that
-holds an input are not reported: testing an input's value is what inputs are for. A
-finding on text that came from an input is placed on its script line, but its column
-may be approximate.
+holds an input are not reported: testing an input's value is what inputs are for. When
+the component does not render even so, one finding says why the scripts were not
+checked. A finding on text that came from an input is
+placed on its script line, but its column may be approximate.
 
 To silence one finding, put a ShellCheck directive in the script
 (`# shellcheck disable=SC2086` on the line before the command, in a `|` block) or
@@ -91,9 +92,13 @@ _NOT_SH = ("powershell", "pwsh", "windows", "servercore", "nanoserver")
 
 def check(ctx: FileContext) -> Iterator[Problem]:
     rendered = ctx.rendered
-    if not rendered.ok or not isinstance(rendered.data, dict):
+    failure = ctx.not_rendered()
+    if failure is not None:
+        yield failure
         return
     data = rendered.data
+    if not isinstance(data, dict):
+        return
     scripts = [
         script for script in scripts_of(data, rendered.marks, ctx.lines) if not _runs_on_windows(data, script.job)
     ]
