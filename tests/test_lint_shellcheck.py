@@ -211,6 +211,7 @@ def test_a_constant_test_written_in_the_file_is_reported() -> None:
     assert messages(body) == ["SC2050: This expression is constant. Did you forget the $ on a variable?"]
 
 
+PUSH = "spec:\n  inputs:\n    push:\n      default: 'true'\n---\n"
 REQUIRED_PUSH = "spec:\n  inputs:\n    push:\n      options: ['true', 'false']\n---\n"
 
 
@@ -225,6 +226,20 @@ def test_a_job_named_from_the_component_context_is_checked() -> None:
     header = "spec:\n  component: [name, version]\n---\n"
     body = '"$[[ component.name ]]-test":\n  script:\n    - echo $[[ component.version ]] $CI_JOB_NAME\n'
     assert findings(body, header) == [(6, 37, "warning", SC2086, "c-test.script[0]")]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        '    - |\n      if [ "$[[ inputs.push ]]" \\\n        = "true" ]; then echo pushed; fi\n',
+        '    - |\n      if [ \\\n        "$[[ inputs.push ]]" = "true" ]; then echo pushed; fi\n',
+        '    - - if [ "$[[ inputs.push ]]" = "true" ]; then echo pushed; fi\n',
+        '    - >-\n      [ "$[[ inputs.push ]]" = "true" ]\n      && echo pushed\n',
+    ],
+    ids=["operator-continued", "operand-continued", "nested-list", "folded"],
+)
+def test_a_constant_that_came_from_an_input_is_not_reported_however_the_script_is_written(script: str) -> None:
+    assert messages("test:\n  script:\n" + script, PUSH) == []
 
 
 def test_the_components_own_constant_test_is_reported_beside_one_on_an_input() -> None:

@@ -52,10 +52,10 @@ offline, which is why ShellCheck's optional check for unassigned upper-case vari
 not used. `!reference` tags cannot be resolved offline and are left out. Jobs whose image
 or tags point at Windows or PowerShell are not checked. Scripts are checked with the
 inputs' defaults filled in (a required input takes its first option, or a value of its
-type), so "this expression is constant" findings (SC2050 and its kin) on a line that
-holds an input are not reported: testing an input's value is what inputs are for. When
-the component does not render even so, one finding says why the scripts were not
-checked. A finding on text that came from an input is
+type), so "this expression is constant" findings (SC2050 and its kin) on a command that
+holds an input, on any of its continued lines, are not reported: testing an input's
+value is what inputs are for. When the component does not render even so, one finding
+says why the scripts were not checked. A finding on text that came from an input is
 placed on its script line, but its column may be approximate.
 
 To silence one finding, put a ShellCheck directive in the script
@@ -133,17 +133,28 @@ def check(ctx: FileContext) -> Iterator[Problem]:
 
 
 def _written(script: Script, comment: Comment, header: int) -> bool:
-    """Whether the script line of the comment is in the file as written (no input's value in it).
+    """Whether the command of the comment is in the file as written (no input's value in it).
 
-    ShellCheck places "constant" findings on the operator, not on the operands, so the
-    whole line is looked at.
+    ShellCheck places "constant" findings on the operator, not on the operands, which may
+    be on the lines before or after it when the command is continued with `\\`: so the
+    whole command, its continued lines included, is looked at.
     """
     start = script.position(comment.line, 1, header)
     if start is None:
         return True
     item, offset = start
-    end = item.text.find("\n", offset)
-    return item.source.written(offset, len(item.text) if end < 0 else end)
+    return item.source.written(*_command_lines(item.text, offset))
+
+
+def _command_lines(text: str, offset: int) -> tuple[int, int]:
+    """Where the command that the line at `offset` belongs to starts and ends in `text`."""
+    start = text.rfind("\n", 0, offset) + 1
+    while start >= 2 and text[start - 2] == "\\":  # the line before is continued onto this one
+        start = text.rfind("\n", 0, start - 1) + 1
+    end = text.find("\n", offset)
+    while end > 0 and text[end - 1] == "\\":
+        end = text.find("\n", end + 1)
+    return start, len(text) if end < 0 else end
 
 
 def _header(script: Script) -> list[str]:
