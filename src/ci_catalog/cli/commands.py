@@ -13,8 +13,6 @@ from ci_catalog.catalog import load_catalog
 from ci_catalog.cimodel import component_context
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.lint import lint_catalog
-from ci_catalog.lint.config import find_config
-from ci_catalog.lint.rules import RULES_BY_ID
 from ci_catalog.options import (
     OptionError,
     parse_input_flags,
@@ -99,6 +97,8 @@ def check(args: argparse.Namespace) -> int:
             report = validate_report(render_path(component.path, options))
             report.example = example.name
             reports.append(report)
+    from ci_catalog.lint.config import find_config  # it imports the rules: only `check` needs them
+
     findings = lint_catalog(root, find_config(root))
     reports += _reports_by_file(findings)
     _print_reports(reports, args.format)
@@ -117,6 +117,8 @@ def _print_reports(reports: list[FileReport], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps([report.as_dict() for report in reports], indent=2, ensure_ascii=False))
         return
+    from ci_catalog.lint.rules import RULES_BY_ID  # here: the commands that lint nothing need no rules
+
     for report in reports:
         for problem in report.problems:
             suffix = f" [{problem.json_path}]" if problem.json_path else ""
