@@ -8,7 +8,7 @@ import pytest
 from ci_catalog.loading import load_text
 from ci_catalog.problems import Span
 from ci_catalog.render import RenderOptions, render_loaded
-from ci_catalog.sourcemap import scalar_source, source_lines
+from ci_catalog.sourcemap import scalar_source, source_lines, written_text
 
 
 def place_of(text: str, path: tuple[object, ...], needle: str, nth: int = 0) -> tuple[int, int]:
@@ -69,6 +69,16 @@ def test_spans_follow_the_renamed_paths_of_a_rendered_body() -> None:
     rendered = render_loaded(load_text(text, "c.yml"), RenderOptions())
     assert rendered.marks.span(("app-job", "script")) == Span(7, 11, 7, 18, "plain")
     assert rendered.marks.span(("app-job",), key=True) == Span(6, 1, 6, 20, "plain")
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("a: 3.10\n", "3.10"), ("a: &v !!str 'x'  # note\n", "&v !!str 'x'"), ("a: two\n  lines\n", "two\n  lines")],
+)
+def test_a_scalar_is_read_back_as_written(text: str, written: str) -> None:
+    span = load_text(text, "c.yml").content_marks.span(("a",))
+    assert span is not None
+    assert written_text(span, source_lines(text)) == written
 
 
 # --- places of characters, as written ------------------------------------------------------

@@ -34,6 +34,14 @@ def source_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def written_text(span: Span, lines: list[str]) -> str:
+    """The scalar as it is written, properties, quotes and block indicator included."""
+    rows = [lines[index] if index < len(lines) else "" for index in range(span.line - 1, span.end_line)]
+    rows[-1] = rows[-1][: span.end_column - 1]
+    rows[0] = rows[0][span.column - 1 :]
+    return "\n".join(rows)
+
+
 @dataclass(frozen=True)
 class _Piece:
     """A run of the value found as written in the file, at `line`:`column`."""
