@@ -36,7 +36,7 @@ GLOBAL_KEYWORDS = RESERVED_KEYWORDS | UNRESERVED_KEYWORDS
 # Job keywords GitLab still takes at the top level for every job (`default:` is their place).
 DEPRECATED_GLOBALS = ("image", "services", "cache", "before_script", "after_script")
 # A mapping with one of these is a job or a trigger job (`Entry::Job`, `Entry::Bridge`).
-_JOB_MARKERS = ("script", "run", "trigger")
+JOB_MARKERS = ("script", "run", "trigger")
 
 # Every script keyword, as a path inside the job; `hooks:pre_get_sources_script` runs
 # before the sources are fetched.
@@ -71,7 +71,7 @@ def is_job(name: str, body: Any) -> bool:
     if not isinstance(body, dict) or name in RESERVED_KEYWORDS:
         return False
     if name in UNRESERVED_KEYWORDS:
-        return any(marker in body for marker in _JOB_MARKERS)
+        return any(marker in body for marker in JOB_MARKERS)
     return True
 
 

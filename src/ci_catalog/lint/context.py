@@ -75,7 +75,7 @@ class FileContext:
     def content_place(self, *path: Any) -> tuple[int, int]:
         return self.loaded.content_marks.find(tuple(path))
 
-    def text_place(self, path: tuple[Any, ...], text: str, offset: int, key: bool = False) -> tuple[int, int]:
+    def string_place(self, path: tuple[Any, ...], text: str, offset: int, key: bool = False) -> tuple[int, int]:
         """Where the character at `offset` of `text`, the string at `path` in the body as
         written (the key there, with `key`), is in the file."""
         span = self.loaded.content_marks.span(path, key)

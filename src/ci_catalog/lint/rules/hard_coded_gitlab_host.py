@@ -91,7 +91,7 @@ def check(ctx: FileContext) -> Iterator[Problem]:
             if shown in reported:
                 continue
             reported.add(shown)
-            place = ctx.text_place(path, text, offset)
+            place = ctx.string_place(path, text, offset)
             message = f"{_owner(path)} hard-codes the GitLab instance `{shown}`; use `{use}` instead"
             yield ctx.problem(message, place, format_json_path(path))
 

@@ -67,7 +67,7 @@ def check(ctx: FileContext) -> Iterator[Problem]:
                 f"`{access}` indexes the hyphenated name `{name}`, which GitLab 18 refuses "
                 f"(invalid array index syntax); rename {target} to `{name.replace('-', '_')}`"
             )
-            place = ctx.text_place(path, text, offset, key)
+            place = ctx.string_place(path, text, offset, key)
             yield ctx.problem(message, place, format_json_path(path))
 
 

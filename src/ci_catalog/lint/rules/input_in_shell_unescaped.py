@@ -105,7 +105,7 @@ def check(ctx: FileContext) -> Iterator[Problem]:
                 f"Input `{spec.name}` is pasted unescaped into {_where(line)}, so a value such as "
                 f"`$(touch pwned)` runs as a command; {_fix(spec, functions)}"
             )
-            place = ctx.text_place(line.path, line.text, block.offset)
+            place = ctx.string_place(line.path, line.text, block.offset)
             yield ctx.problem(message, place, format_json_path(line.path))
 
 

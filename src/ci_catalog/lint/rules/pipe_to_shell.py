@@ -90,7 +90,7 @@ def check(ctx: FileContext) -> Iterator[Problem]:
                 f"{owner} pipes a download into a shell (`{_snippet(found)}`); "
                 "save it to a file, check its checksum or signature, then run it"
             )
-            yield ctx.problem(message, ctx.text_place(line.path, line.text, offset), format_json_path(line.path))
+            yield ctx.problem(message, ctx.string_place(line.path, line.text, offset), format_json_path(line.path))
 
 
 def _downloads_run(text: str) -> Iterator[tuple[int, str]]:

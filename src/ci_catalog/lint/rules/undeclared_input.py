@@ -68,7 +68,7 @@ def check(ctx: FileContext) -> Iterator[Problem]:
             close = _close_match(name, declared)
             fix = f"use the declared `{close}` or declare `{name}`" if close else "declare it or correct the name"
             message = f"Input `{name}` is not declared in `spec:inputs`; {fix}"
-            place = ctx.text_place(path, text, block.offset, key)
+            place = ctx.string_place(path, text, block.offset, key)
             yield ctx.problem(message, place, format_json_path(path))
 
 
