@@ -626,3 +626,89 @@ def test_string_flags_in_a_real_component() -> None:
 def test_a_single_sentinel_value_in_a_real_component_is_not_reported() -> None:
     # `[[ "$[[ inputs.description ]]" == __release_changes.md ]]`: an open input with a special value.
     assert real_findings("closed-input-without-options", "Marcelotsvaz__gitlab", "templates", "release.yml") == []
+
+
+# ---------------------------------------------------------------- version-read-as-float
+
+FLOAT = "version-read-as-float"
+
+
+def version_component(definition: str) -> str:
+    return (
+        f"spec:\n  inputs:\n    python_version:\n{definition}---\njob:\n  image: python:$[[ inputs.python_version ]]\n"
+    )
+
+
+def test_a_version_default_that_loses_digits_is_reported_at_the_value() -> None:
+    assert findings(FLOAT, version_component("      default: 3.10\n")) == [
+        (
+            4,
+            16,
+            "spec.inputs.python_version.default",
+            "`3.10` is read as the number `3.1`, so the default of input `python_version` is `3.1`, not `3.10`; "
+            'quote it: `"3.10"`',
+        )
+    ]
+
+
+def test_each_option_and_array_item_that_loses_digits_is_reported() -> None:
+    definition = "      options: [3.9, 3.10, '3.11']\n      default: 3.9\n"
+    assert [(line, column, path) for line, column, path, _ in findings(FLOAT, version_component(definition))] == [
+        (4, 22, "spec.inputs.python_version.options[1]")
+    ]
+    definition = "      type: array\n      default:\n        - 3.20\n        - 3.12\n"
+    found = findings(FLOAT, version_component(definition))
+    assert [(line, column, path) for line, column, path, _ in found] == [
+        (6, 11, "spec.inputs.python_version.default[0]")
+    ]
+
+
+def test_rule_defaults_and_options_are_read_too() -> None:
+    definition = (
+        "      rules:\n        - if: $CI_COMMIT_TAG\n          options: [2.0, 2.10]\n          default: 2.10\n"
+        "        - default: 2.10\n"
+    )
+    found = findings(FLOAT, version_component(definition))
+    assert [(line, path) for line, _, path, _ in found] == [
+        (6, "spec.inputs.python_version.rules[0].options[1]"),
+        (7, "spec.inputs.python_version.rules[0].default"),
+        (8, "spec.inputs.python_version.rules[1].default"),
+    ]
+    assert "the default of rule 2 of input `python_version`" in found[2][3]
+
+
+def test_a_number_input_is_told_to_become_a_string() -> None:
+    (finding,) = findings(FLOAT, version_component("      type: number\n      default: 3.10\n"))
+    assert finding[3].endswith('quote it: `"3.10"`, and declare the input `type: string`')
+
+
+def test_inputs_an_include_passes_are_read_in_pipeline_files_too() -> None:
+    text = (
+        "include:\n"
+        "  - component: $CI_SERVER_FQDN/group/python-ci/poetry-test@1.0.0\n"
+        "    inputs:\n      python_version: 3.10\n      versions: [3.8, 3.10]\n"
+        "job:\n  script: make\n"
+    )
+    assert findings(FLOAT, text) == [
+        (
+            4,
+            23,
+            "include[0].inputs.python_version",
+            "`3.10` is read as the number `3.1`, so the input `python_version` that `include[0]` passes is `3.1`, "
+            'not `3.10`; quote it: `"3.10"`',
+        ),
+        (
+            5,
+            23,
+            "include[0].inputs.versions[1]",
+            "`3.10` is read as the number `3.1`, so the input `versions` that `include[0]` passes is `3.1`, "
+            'not `3.10`; quote it: `"3.10"`',
+        ),
+    ]
+    single = "include:\n  project: group/ci\n  file: ci.yml\n  inputs: {python_version: 3.10}\njob:\n  script: make\n"
+    assert [path for _, _, path, _ in findings(FLOAT, single)] == ["include.inputs.python_version"]
+
+
+@pytest.mark.parametrize("value", ['"3.10"', "'3.10'", "3.9", "1.0", "3.1", "310", "3.10.1", "!!str 3.10", "v3.10"])
+def test_values_gitlab_writes_as_they_are_written_are_not_reported(value: str) -> None:
+    assert findings(FLOAT, version_component(f"      default: {value}\n")) == []

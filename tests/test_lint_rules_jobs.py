@@ -494,6 +494,27 @@ def test_continued_line_is_reported_where_the_download_starts() -> None:
     ]
 
 
+def test_a_download_in_a_nested_script_list_is_reported_at_every_level() -> None:
+    text = (
+        "install:\n  script:\n"
+        "    - curl https://example.com/install.sh | sh\n"
+        "    - - curl https://example.com/install.sh | sh\n"
+    )
+    assert [(line, column, path) for line, column, path, _ in findings(PIPE, text)] == [
+        (3, 7, "install.script[0]"),
+        (4, 9, "install.script[1][0]"),
+    ]
+
+
+def test_a_download_in_a_pre_get_sources_hook_is_reported() -> None:
+    text = (
+        "install:\n  hooks:\n    pre_get_sources_script:\n      - curl https://example.com/a.sh | sh\n  script: make\n"
+    )
+    assert [(line, column, path) for line, column, path, _ in findings(PIPE, text)] == [
+        (4, 9, "install.hooks.pre_get_sources_script[0]"),
+    ]
+
+
 def test_default_and_global_scripts_are_checked() -> None:
     text = (
         "before_script:\n  - curl https://example.com/a.sh | sh\n"
@@ -653,6 +674,32 @@ def test_before_and_after_scripts_and_hidden_jobs_are_checked() -> None:
         "job:\n  extends: .base\n  script: make\n  after_script:\n    - echo $[[ inputs.message ]]\n"
     )
     assert [path for _, _, path, _ in findings(SHELL, text)] == [".base.before_script[0]", "job.after_script[0]"]
+
+
+def test_an_input_in_a_nested_script_list_is_reported_at_every_level() -> None:
+    script = "    - echo $[[ inputs.message ]]\n    - - - echo $[[ inputs.message ]]\n"
+    found = findings(SHELL, component(MESSAGE_INPUT, script))
+    assert [(line, column, path) for line, column, path, _ in found] == [
+        (9, 12, "job.script[0]"),
+        (10, 16, "job.script[1][0][0]"),
+    ]
+
+
+def test_an_input_in_a_pre_get_sources_hook_is_reported_naming_the_hook() -> None:
+    text = (
+        "spec:\n  inputs:\n" + MESSAGE_INPUT + "---\n"
+        "job:\n  hooks:\n    pre_get_sources_script: git config user.name $[[ inputs.message ]]\n  script: make\n"
+    )
+    assert [
+        (line, column, path, message.split(", so")[0]) for line, column, path, message in findings(SHELL, text)
+    ] == [
+        (
+            9,
+            50,
+            "job.hooks.pre_get_sources_script",
+            "Input `message` is pasted unescaped into the `hooks:pre_get_sources_script` of job `job`",
+        ),
+    ]
 
 
 def test_plain_pipeline_file_is_not_checked() -> None:

@@ -211,6 +211,49 @@ def test_a_constant_test_written_in_the_file_is_reported() -> None:
     assert messages(body) == ["SC2050: This expression is constant. Did you forget the $ on a variable?"]
 
 
+PUSH = "spec:\n  inputs:\n    push:\n      default: 'true'\n---\n"
+REQUIRED_PUSH = "spec:\n  inputs:\n    push:\n      options: ['true', 'false']\n---\n"
+
+
+def test_a_required_input_with_options_takes_its_first_option_and_the_scripts_are_checked() -> None:
+    header = "spec:\n  inputs:\n    mode:\n      options: [a, b]\n---\n"
+    assert findings("test:\n  script:\n    - cd $CI_PROJECT_DIR/tests\n", header) == [
+        (8, 10, "warning", SC2086, "test.script[0]")
+    ]
+
+
+def test_a_job_named_from_the_component_context_is_checked() -> None:
+    header = "spec:\n  component: [name, version]\n---\n"
+    body = '"$[[ component.name ]]-test":\n  script:\n    - echo $[[ component.version ]] $CI_JOB_NAME\n'
+    assert findings(body, header) == [(6, 37, "warning", SC2086, "c-test.script[0]")]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        '    - |\n      if [ "$[[ inputs.push ]]" \\\n        = "true" ]; then echo pushed; fi\n',
+        '    - |\n      if [ \\\n        "$[[ inputs.push ]]" = "true" ]; then echo pushed; fi\n',
+        '    - - if [ "$[[ inputs.push ]]" = "true" ]; then echo pushed; fi\n',
+        '    - >-\n      [ "$[[ inputs.push ]]" = "true" ]\n      && echo pushed\n',
+    ],
+    ids=["operator-continued", "operand-continued", "nested-list", "folded"],
+)
+def test_a_constant_that_came_from_an_input_is_not_reported_however_the_script_is_written(script: str) -> None:
+    assert messages("test:\n  script:\n" + script, PUSH) == []
+
+
+def test_the_components_own_constant_test_is_reported_beside_one_on_an_input() -> None:
+    body = (
+        "test:\n  script:\n"
+        '    - if [ "$[[ inputs.push ]]" = "true" ]; then echo pushed; fi\n'
+        "    - if [ false = true ]; then echo never; fi\n"
+    )
+    assert findings(body, REQUIRED_PUSH) == [
+        (9, 18, "warning", "SC2050: This expression is constant. Did you forget the $ on a variable?",
+         "test.script[1]"),
+    ]
+
+
 def test_an_input_default_that_names_a_variable_inside_single_quotes_is_reported() -> None:
     header = "spec:\n  inputs:\n    name:\n      default: $ASSET_NAME\n---\n"
     body = "test:\n  script:\n    - echo 'asset=$[[ inputs.name ]]'\n"
@@ -238,9 +281,12 @@ def test_windows_jobs_are_not_checked() -> None:
     assert messages("test:\n  tags: [windows]\n  script:\n    - echo %CI_JOB_NAME% $x\n") == []
 
 
-def test_a_file_gitlab_cannot_render_is_left_to_the_render_problems() -> None:
+def test_a_file_gitlab_cannot_render_is_one_finding_saying_why_at_the_render_problem() -> None:
     header = "spec:\n  inputs:\n    n:\n      type: number\n      default: lots\n---\n"
-    assert messages("test:\n  script: echo $CI_JOB_NAME\n", header) == []
+    assert findings("test:\n  script: echo $CI_JOB_NAME\n", header) == [
+        (3, 5, "warning", "The `shellcheck` rule could not run, as the body does not render with the inputs' "
+         "defaults and placeholders for the required ones: `n` input: default value is not a number", "spec.inputs.n"),
+    ]
 
 
 def test_a_shellcheck_directive_in_the_script_is_honoured() -> None:

@@ -2,7 +2,8 @@
 
 The inputs come from the checked `spec` header; the jobs are the top-level job names
 (hidden templates included, since users extend them) of the body rendered with the
-given inputs, or with the defaults and a placeholder for each required input.
+given inputs, or with the defaults and a placeholder for each required input
+(`cimodel.placeholder_inputs`).
 `list`, `show`, `docs` and `diff` all read this.
 """
 
@@ -11,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ci_catalog.cimodel import component_context, jobs, placeholder_inputs
 from ci_catalog.header import InputSpec, Spec, check_header
-from ci_catalog.lint.context import PLACEHOLDERS
-from ci_catalog.lint.rules._helpers import jobs
 from ci_catalog.loading import LoadedFile, load_path, load_text
 from ci_catalog.problems import Problem
 from ci_catalog.render import RenderOptions, render_loaded
@@ -30,13 +30,6 @@ class ComponentInterface:
     @property
     def inputs(self) -> dict[str, InputSpec]:
         return {item.name: item for item in self.spec.inputs}
-
-
-def placeholder_inputs(spec: Spec) -> dict[str, Any]:
-    """A value for each required input (its first option, or one of its type), so the jobs render."""
-    return {
-        item.name: item.options[0] if item.options else PLACEHOLDERS[item.type] for item in spec.inputs if item.required
-    }
 
 
 def interface_of_path(name: str, path: str, inputs: dict[str, Any] | None = None) -> ComponentInterface:
@@ -59,9 +52,7 @@ def interface_of_loaded(name: str, loaded: LoadedFile, inputs: dict[str, Any] | 
         interface.problems = header.problems
         return interface
     given = placeholder_inputs(header.spec) if inputs is None else inputs
-    # Any commit would do: an interface must not depend on which one it is read at.
-    context = {"name": name, "sha": "0" * 40, "version": None, "reference": "main"}
-    rendered = render_loaded(loaded, RenderOptions(inputs=given, component=context))
+    rendered = render_loaded(loaded, RenderOptions(inputs=given, component=component_context(name)))
     if rendered.problems:
         interface.problems = rendered.problems
         return interface

@@ -103,6 +103,8 @@ class _Template:
         self.visit()
         if old in self.marks.by_path:
             self.new_marks.by_path[new] = self.marks.by_path[old]
+        if old in self.marks.spans:
+            self.new_marks.spans[new] = self.marks.spans[old]
         if isinstance(node, Reference):
             return node
         if isinstance(node, dict):
@@ -119,6 +121,8 @@ class _Template:
             self.visit()
             new_key = self.replace(key, old + (key,))
             name = new_key if isinstance(new_key, str) else ruby_to_s(new_key)
+            if old + (key,) in self.marks.key_spans:
+                self.new_marks.key_spans[new + (name,)] = self.marks.key_spans[old + (key,)]
             # The value's walk marks `new + (name,)` with the key's place.
             result[name] = self.walk(value, old + (key,), new + (name,))
         return result

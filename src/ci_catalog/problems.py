@@ -7,7 +7,7 @@ the place. Only the CLI turns them into text and exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
@@ -42,19 +42,45 @@ class Problem:
         }
 
 
+class Span(NamedTuple):
+    """Where a scalar is written: from its first character (its quote or block indicator
+    included) to just past its last, 1-based, and its style: `plain`, `single`, `double`,
+    `literal` (`|`) or `folded` (`>`)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    style: str
+
+
+# A span as the YAML reader records it, for speed: (line, column, end line, end column,
+# libyaml's style: None for plain, or the quote or block indicator).
+RawSpan = tuple[int, int, int, int, str | None]
+_STYLES = {None: "plain", "": "plain", "'": "single", '"': "double", "|": "literal", ">": "folded"}
+
+
 @dataclass
 class Marks:
     """Source positions of the nodes of one parsed document, by JSON-style path.
 
     A mapping entry is marked at its key, a sequence item at the item. A path with no
     mark of its own (a value inserted by interpolation, say) takes its nearest marked
-    ancestor's place.
+    ancestor's place. `spans` holds where each scalar value is written, `key_spans`
+    where each mapping key is (both by the path of the entry).
     """
 
     by_path: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)
+    spans: dict[tuple[object, ...], RawSpan] = field(default_factory=dict)
+    key_spans: dict[tuple[object, ...], RawSpan] = field(default_factory=dict)
 
     def add(self, path: tuple[object, ...], line: int, column: int) -> None:
         self.by_path[path] = (line, column)
+
+    def span(self, path: tuple[object, ...], key: bool = False) -> Span | None:
+        """Where the scalar at `path` is written (with `key`, the key of the entry), if it is one."""
+        raw = (self.key_spans if key else self.spans).get(path)
+        return None if raw is None else Span(*raw[:4], _STYLES[raw[4]])
 
     def find(self, path: tuple[object, ...]) -> tuple[int, int]:
         while True:

@@ -27,7 +27,7 @@ import yaml
 
 from ci_catalog import yamlevents
 from ci_catalog.bigint import integer, parse_digits
-from ci_catalog.problems import Marks
+from ci_catalog.problems import Marks, RawSpan
 from ci_catalog.rubyfmt import ruby_inspect, ruby_to_s
 
 MAX_DEPTH = 100
@@ -67,6 +67,14 @@ class Node:
     done: bool = False
     counted: int = 0  # the collection's own size already added to the running total
     aliased: bool = False  # this use is an alias (`*name`), which Psych merges differently
+    # A scalar's end and style, for its span (kept as plain fields: a tuple each would
+    # double the objects the garbage collector tracks while a large file is read).
+    end_line: int = 0
+    end_column: int = 0
+    style: str | None = None  # libyaml's: None or "" (plain), `'`, `"`, `|` or `>`
+
+    def span(self) -> RawSpan:
+        return (self.line, self.column, self.end_line, self.end_column, self.style)
 
 
 @dataclass
@@ -460,7 +468,14 @@ class _Builder:
         tag = event.tag
         if tag is None and event.value.startswith(":") and isinstance(value, str) and value != event.value:
             tag = SYMBOL_TAG  # a plain `:name`: a Symbol, which is no `<<` merge key
-        node = Node("scalar", line, column, value, [], tag, size, 0, True)
+        end = event.end_mark  # placed in the file as `position` places a start
+        end_line, end_column = end.line + 1 + self.line_offset, end.column + 1
+        if end.line == 0:
+            end_column += self.column_offset
+        node = Node(
+            "scalar", line, column, value, [], tag, size, 0, True,
+            end_line=end_line, end_column=end_column, style=event.style,
+        )
         if size:
             self.grow(size, node)
         return node
@@ -552,14 +567,16 @@ class _Builder:
 
 def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
     if node.kind == "scalar":
+        marks.spans[path] = node.span()
         return node.value
     if node.kind == "seq":
         if node.tag in _OMAP_TAGS:
             return _omap(node, path, marks)
         items = []
         for index, child in enumerate(node.items):
-            marks.add(path + (index,), child.line, child.column)
-            items.append(_materialize(child, path + (index,), marks))
+            child_path = path + (index,)  # one tuple for every mark of the child
+            marks.add(child_path, child.line, child.column)
+            items.append(_materialize(child, child_path, marks))
         if node.tag == REFERENCE_TAG:
             return Reference(items)
         return items
@@ -581,8 +598,11 @@ def _add(
     mapping: dict[str, Any], key: Any, key_node: Node, value_node: Node, path: tuple[Any, ...], marks: Marks
 ) -> None:
     name = key if isinstance(key, str) else ruby_to_s(key)
-    marks.add(path + (name,), key_node.line, key_node.column)
-    mapping[name] = _materialize(value_node, path + (name,), marks)
+    entry_path = path + (name,)
+    marks.add(entry_path, key_node.line, key_node.column)
+    if key_node.kind == "scalar":
+        marks.key_spans[entry_path] = key_node.span()
+    mapping[name] = _materialize(value_node, entry_path, marks)
 
 
 def _string_or_symbol_tag(tag: str | None) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_catalog.catalog import Catalog, Component, relative
+from ci_catalog.cimodel import component_context
 from ci_catalog.emit import json_text, to_yaml, yaml_float
 from ci_catalog.header import InputSpec
 from ci_catalog.interface import ComponentInterface, interface_of_path
@@ -86,11 +87,6 @@ def include_snippet(component_address: str, inputs: dict[str, Any] | None = None
     return text
 
 
-def render_context(name: str, version: str) -> dict[str, Any]:
-    """`$[[ component.* ]]` as `check` renders examples, so both show the same output."""
-    return {"name": name, "sha": "0" * 40, "version": version or None, "reference": version or "main"}
-
-
 def component_view(catalog: Catalog, component: Component, with_renders: bool = False) -> ComponentView:
     """The component as users see it; `with_renders` also renders every example set."""
     view = ComponentView(
@@ -140,7 +136,8 @@ def _example(catalog: Catalog, component: Component, index: int, with_render: bo
     example = component.examples[index]
     view = ExampleView(example.name, example.inputs, include_snippet(address(catalog, component.name), example.inputs))
     if with_render:
-        options = RenderOptions(inputs=example.inputs, component=render_context(component.name, catalog.version))
+        # As `check` renders examples, so that both show the same output.
+        options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
         result = render_path(component.path, options)
         view.problems = result.problems
         view.rendered = readable_yaml(result.data) if result.ok else ""

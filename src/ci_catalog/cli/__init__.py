@@ -7,12 +7,13 @@ Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error,
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
-from ci_catalog.cli import browse_command, commands, lint_command, versions_command
+from ci_catalog.cli import browse_command, commands, versions_command
 from ci_catalog.lint.formats import FORMATS
 from ci_catalog.options import OptionError
 
@@ -51,12 +52,12 @@ def _add_lint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="a component, a pipeline file or a catalog folder")
     parser.add_argument("--format", choices=tuple(FORMATS), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
-    parser.set_defaults(run=lint_command.lint)
+    parser.set_defaults(run=_lazy("lint_command", "lint"))
 
 
 def _add_rules(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rule", nargs="?", help="a rule id")
-    parser.set_defaults(run=lint_command.rules)
+    parser.set_defaults(run=_lazy("lint_command", "rules"))
 
 
 def _add_render(parser: argparse.ArgumentParser) -> None:
@@ -164,15 +165,15 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
         command.add_argument("--token-variable", default="GITLAB_TOKEN", metavar="NAME", help="read the token here")
         command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (30)")
         command.add_argument("--format", choices=("text", "json"), default="text")
-        command.set_defaults(run=_remote(name))
+        command.set_defaults(run=_lazy("remote_command", f"remote_{name}"))
 
 
-def _remote(name: str) -> Callable[[argparse.Namespace], int]:
+def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A subcommand whose module is imported only when it runs: python-gitlab, gql and httpx
+    take ~0.3 s to import, and the lint rules are many; only `remote` and `lint`/`rules` should pay."""
+
     def run(args: argparse.Namespace) -> int:
-        # python-gitlab, gql and httpx take ~0.3 s to import: only `remote` should pay for them.
-        from ci_catalog.cli import remote_command
-
-        return int(getattr(remote_command, f"remote_{name}")(args))
+        return int(getattr(importlib.import_module(f"ci_catalog.cli.{module}"), function)(args))
 
     return run
 

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
+from ci_catalog.cimodel import component_context
 from ci_catalog.emit import json_text, to_json, to_yaml
 from ci_catalog.lint import lint_catalog
-from ci_catalog.lint.config import find_config
-from ci_catalog.lint.rules import RULES_BY_ID
 from ci_catalog.options import (
     OptionError,
     parse_input_flags,
@@ -93,10 +92,12 @@ def check(args: argparse.Namespace) -> int:
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
     for component in catalog.components:
         for example in component.examples:
-            options = RenderOptions(inputs=example.inputs, component=_context(component.name, catalog.version))
+            options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
             report = validate_report(render_path(component.path, options))
             report.example = example.name
             reports.append(report)
+    from ci_catalog.lint.config import find_config  # it imports the rules: only `check` needs them
+
     findings = lint_catalog(root, find_config(root))
     reports += _reports_by_file(findings)
     _print_reports(reports, args.format)
@@ -111,14 +112,12 @@ def _reports_by_file(problems: list[Problem]) -> list[FileReport]:
     return [FileReport(file, [problem for problem in problems if problem.file == file]) for file in files]
 
 
-def _context(name: str, version: str) -> dict[str, Any]:
-    return {"name": name, "sha": "0" * 40, "version": version or None, "reference": version or "main"}
-
-
 def _print_reports(reports: list[FileReport], fmt: str) -> None:
     if fmt == "json":
         print(json_text([report.as_dict() for report in reports]))
         return
+    from ci_catalog.lint.rules import RULES_BY_ID  # here: the commands that lint nothing need no rules
+
     for report in reports:
         for problem in report.problems:
             suffix = f" [{problem.json_path}]" if problem.json_path else ""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ci_catalog.catalog import discover_templates, load_catalog
-from ci_catalog.lint.config import LintConfig
 from ci_catalog.lint.context import CatalogContext, FileContext
 from ci_catalog.lint.suppress import drop_suppressed
 from ci_catalog.loading import LoadedFile, load_path, load_text
 from ci_catalog.problems import Problem
+
+if TYPE_CHECKING:  # the configuration imports every rule: only linting should pay for that
+    from ci_catalog.lint.config import LintConfig
 
 
 def lint_loaded(loaded: LoadedFile, config: LintConfig) -> list[Problem]:
@@ -23,6 +26,8 @@ def lint_loaded(loaded: LoadedFile, config: LintConfig) -> list[Problem]:
 
 
 def lint_text(text: str, path: str, config: LintConfig | None = None) -> list[Problem]:
+    from ci_catalog.lint.config import LintConfig  # see the TYPE_CHECKING import
+
     return lint_loaded(load_text(text, path), config or LintConfig())
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import Catalog
+from ci_catalog.cimodel import component_context, component_name, placeholder_inputs
 from ci_catalog.header import Spec, check_header
 from ci_catalog.loading import LoadedFile
 from ci_catalog.problems import Problem
 from ci_catalog.render import RenderOptions, RenderResult, render_loaded
-
-PLACEHOLDERS = {"string": "placeholder", "number": 1, "boolean": True, "array": []}
+from ci_catalog.sourcemap import scalar_source, source_lines
 
 
 @dataclass
@@ -21,7 +21,8 @@ class FileContext:
     """A loaded CI file, as a rule sees it.
 
     `content` is the body as written (blocks not interpolated); `rendered` is the body as
-    GitLab renders it with the defaults, a placeholder standing in for each required input.
+    GitLab renders it with the defaults, a placeholder standing in for each required input
+    (`cimodel.placeholder_inputs`) and the component context of an unreleased component.
     """
 
     loaded: LoadedFile
@@ -49,19 +50,38 @@ class FileContext:
 
     @functools.cached_property
     def rendered(self) -> RenderResult:
-        declared = self.spec.inputs if self.spec else []
-        inputs = {item.name: PLACEHOLDERS[item.type] for item in declared if item.required}
-        return render_loaded(self.loaded, RenderOptions(inputs=inputs))
+        inputs = placeholder_inputs(self.spec) if self.spec else {}
+        options = RenderOptions(inputs=inputs, component=component_context(component_name(self.path)))
+        return render_loaded(self.loaded, options)
+
+    def not_rendered(self) -> Problem | None:
+        """For a rule that reads the rendered body: a finding saying it could not, and why."""
+        if self.rendered.ok:
+            return None
+        first = self.rendered.problems[0]
+        message = (
+            f"The `{self.rule_id}` rule could not run, as the body does not render with the inputs' defaults "
+            f"and placeholders for the required ones: {first.message}"
+        )
+        return self.problem(message, (first.line, first.column), first.json_path)
 
     @functools.cached_property
     def lines(self) -> list[str]:
-        return self.loaded.text.splitlines()
+        return source_lines(self.loaded.text)
 
     def header_place(self, *path: Any) -> tuple[int, int]:
         return self.loaded.header_marks.find(tuple(path))
 
     def content_place(self, *path: Any) -> tuple[int, int]:
         return self.loaded.content_marks.find(tuple(path))
+
+    def string_place(self, path: tuple[Any, ...], text: str, offset: int, key: bool = False) -> tuple[int, int]:
+        """Where the character at `offset` of `text`, the string at `path` in the body as
+        written (the key there, with `key`), is in the file."""
+        span = self.loaded.content_marks.span(path, key)
+        if span is None:
+            return self.content_place(*path)
+        return scalar_source(text, span, self.lines).locate(offset)
 
     def problem(self, message: str, place: tuple[int, int], json_path: str = "") -> Problem:
         """A finding of the rule being run, at `place` (line, column) in this file."""

@@ -1,176 +1,50 @@
 """Job scripts as shell scripts: built from a rendered CI body, checked with ShellCheck.
 
 A job's `before_script` and `script` run in one shell, one item after another, so they
-make one script; `after_script` runs in a shell of its own and makes another. Every line
-of a script keeps the place in the CI file it came from, down to the column, so that a
-ShellCheck finding lands on the script line in the component.
+make one script; `after_script` runs in a shell of its own and makes another, and so
+does `hooks:pre_get_sources_script`. Every line of a script keeps the place in the CI
+file it came from, down to the column (`sourcemap`), so that a ShellCheck finding lands
+on the script line in the component.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ci_catalog import yamlevents
-from ci_catalog.interpolate import BLOCK
-from ci_catalog.lint.rules._helpers import jobs
+from ci_catalog.cimodel import ScriptLine, holders, script_lines
 from ci_catalog.problems import Marks
-from ci_catalog.yamlread import Reference
+from ci_catalog.sourcemap import ScalarSource, scalar_source
 
-# Each section runs in a shell of its own: `before_script` and `script` together, then
-# `after_script`; `hooks:pre_get_sources_script` runs before the sources are fetched.
-SCRIPT_SECTIONS = (
-    ("script", (("before_script",), ("script",))),
-    ("after_script", (("after_script",),)),
-    ("pre_get_sources_script", (("hooks", "pre_get_sources_script"),)),
-)
-MAX_NESTING = 10  # GitLab accepts script arrays nested 10 levels deep, and flattens them
-# What separates the runs of a source line that appear verbatim in the value: `$[[ ]]`
-# blocks, and in quoted scalars the escapes (`\"`, `''`).
-_SEPARATORS = {
-    None: re.compile(BLOCK.pattern),
-    '"': re.compile(rf"{BLOCK.pattern}|\\(?:x[0-9a-fA-F]{{2}}|u[0-9a-fA-F]{{4}}|U[0-9a-fA-F]{{8}}|.)"),
-    "'": re.compile(rf"{BLOCK.pattern}|''"),
+# The shell each script keyword runs in: `before_script` and `script` share one.
+SECTION_OF = {
+    ("before_script",): "script",
+    ("script",): "script",
+    ("after_script",): "after_script",
+    ("hooks", "pre_get_sources_script"): "pre_get_sources_script",
 }
 
 
-# --- where each character of a script item comes from ----------------------------------
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """A run of the item's text found verbatim in the file, at `line`:`column`."""
-
-    offset: int
-    length: int
-    line: int
-    column: int
+# --- the scripts of a CI body -----------------------------------------------------------
 
 
 @dataclass
-class ItemSource:
-    """Maps offsets in a script item's text back to places in the CI file."""
+class ScriptItem:
+    """One string of a script, with where each of its characters is written."""
 
-    text: str
-    anchor: tuple[int, int]
-    path: tuple[Any, ...] = ()
-    pieces: list[_Piece] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-    last_line: int = 0
+    path: tuple[Any, ...]
+    source: ScalarSource
 
-    def written(self, start: int, end: int) -> bool:
-        """Whether the text from `start` to `end` is in the file as written (no input in it)."""
-        covered = [(piece.offset, piece.offset + piece.length) for piece in self.pieces]
-        return all(
-            self.text[offset].isspace() or any(low <= offset < high for low, high in covered)
-            for offset in range(start, min(end, len(self.text)))
-        )
-
-    def locate(self, offset: int) -> tuple[int, int]:
-        before = None
-        for piece in self.pieces:
-            if piece.offset <= offset < piece.offset + max(piece.length, 1):
-                return piece.line, piece.column + offset - piece.offset
-            if piece.offset <= offset:
-                before = piece
-        if before is None:
-            return self.anchor
-        # Text that is not in the file as written (an interpolated input): count lines on.
-        line = before.line + self.text.count("\n", before.offset, offset)
-        if line == before.line:
-            return line, before.column + offset - before.offset
-        line = min(line, self.last_line or line)
-        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return line, len(source) - len(source.lstrip()) + 1
-
-
-class ScalarIndex:
-    """Every scalar of a CI file by its start, and what follows each key."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.at: dict[tuple[int, int], Any] = {}
-        self.after: dict[tuple[int, int], Any] = {}
-        previous: Any = None
-        try:
-            for event in yamlevents.parse(text):
-                if isinstance(previous, yaml.ScalarEvent):
-                    self.after[_start(previous)] = event
-                if isinstance(event, yaml.ScalarEvent):
-                    self.at[_start(event)] = event
-                previous = event
-        except yaml.YAMLError:
-            pass  # a later document GitLab never reads; what was read is kept
-
-    def source(self, text: str, mark: tuple[int, int] | None, is_key: bool, fallback: tuple[int, int]) -> ItemSource:
-        """Where the item `text`, marked at `mark` (its key's place when `is_key`), comes from."""
-        event = None
-        if mark is not None:
-            event = self.after.get(mark) if is_key else self.at.get(mark)
-        if not isinstance(event, yaml.ScalarEvent):
-            return ItemSource(text, mark or fallback)
-        return self._align(text, event)
-
-    def _align(self, text: str, event: Any) -> ItemSource:
-        start_line, start_column = _start(event)
-        end_line, end_column = event.end_mark.line + 1, event.end_mark.column + 1
-        block = event.style in ("|", ">")
-        if block:
-            rows = range(start_line + 1, end_line + (1 if end_column > 1 else 0))
-        else:
-            rows = range(start_line, end_line + 1)
-        item = ItemSource(text, (start_line, start_column), lines=self.lines, last_line=rows[-1] if rows else 0)
-        quote = 1 if event.style in ('"', "'") else 0
-        cursor = 0
-        for row in rows:
-            source = self.lines[row - 1] if row <= len(self.lines) else ""
-            first = 0
-            if not block and row == start_line:
-                first = start_column - 1 + quote
-            if not block and row == end_line:
-                source = source[: end_column - 1 - quote]
-            separators = _SEPARATORS.get(event.style, _SEPARATORS[None])
-            for column, fragment in _fragments(source, first, separators):
-                found = text.find(fragment, cursor)
-                if found < 0:
-                    continue
-                item.pieces.append(_Piece(found, len(fragment), row, column))
-                cursor = found + len(fragment)
-        if item.pieces:
-            item.anchor = (item.pieces[0].line, item.pieces[0].column)
-        return item
-
-
-def _start(event: Any) -> tuple[int, int]:
-    return event.start_mark.line + 1, event.start_mark.column + 1
-
-
-def _fragments(line: str, first: int, separators: re.Pattern[str]) -> Iterator[tuple[int, str]]:
-    """The runs of a source line between separators, with their 1-based columns."""
-    position = first
-    while position < len(line) and line[position] in " \t":
-        position += 1
-    for match in [*separators.finditer(line, position), None]:
-        end = match.start() if match else len(line)
-        fragment = line[position:end].rstrip() if match is None else line[position:end]
-        if fragment.strip():
-            yield position + 1, fragment
-        if match:
-            position = match.end()
-
-
-# --- the scripts of a CI body -----------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return self.source.text
 
 
 @dataclass
@@ -180,12 +54,12 @@ class Script:
     job: str
     section: str
     variables: set[str] = field(default_factory=set)
-    items: list[ItemSource] = field(default_factory=list)
+    items: list[ScriptItem] = field(default_factory=list)
 
     def text(self, header: list[str]) -> str:
         return "\n".join([*header, *(item.text for item in self.items)]) + "\n"
 
-    def position(self, line: int, column: int, header_lines: int) -> tuple[ItemSource, int] | None:
+    def position(self, line: int, column: int, header_lines: int) -> tuple[ScriptItem, int] | None:
         """The item and offset in it of script line `line` (1-based, header included), column `column`."""
         line -= header_lines
         if line < 1:
@@ -199,48 +73,31 @@ class Script:
         return None
 
 
-def scripts_of(data: dict[str, Any], marks: Marks, index: ScalarIndex) -> list[Script]:
-    """The shell scripts of every job, of `default:` and of the deprecated global scripts."""
+def scripts_of(data: dict[str, Any], marks: Marks, lines: list[str]) -> list[Script]:
+    """The shell scripts of every job, of `default:` and of the deprecated global scripts.
+
+    `data` is a rendered body, `marks` its marks and `lines` the file's lines.
+    """
     global_variables = _names(data.get("variables"))
-    owners: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [("", data, ())]  # global before/after_script
-    owners += [(name, body, (name,)) for name, body in jobs(data)]
-    if isinstance(data.get("default"), dict):
-        owners.append(("default", data["default"], ("default",)))
     scripts: list[Script] = []
-    for name, body, path in owners:
-        known = global_variables | (_job_variables(data, name, body) if path else set())
-        for section, keys in SCRIPT_SECTIONS:
-            script = Script(name, section, known)
-            for key in keys:
-                if key == ("script",) and name in ("", "default"):
-                    continue  # `script` is not a default or global keyword
-                for item_path, text in _items(_get(body, key), (*path, *key)):
-                    mark = marks.by_path.get(item_path)
-                    is_key = not isinstance(item_path[-1], int)
-                    item = index.source(text, mark, is_key, marks.find(item_path))
-                    item.path = item_path
-                    script.items.append(item)
-            if script.items:
-                scripts.append(script)
+    for holder in holders(data):
+        known = global_variables
+        if holder.kind != "global":
+            known = known | _job_variables(data, holder.name, holder.body)
+        sections: dict[str, Script] = {}
+        for line in script_lines(holder):
+            section = SECTION_OF[line.key]
+            script = sections.setdefault(section, Script(holder.name, section, known))
+            script.items.append(_item(line, marks, lines))
+        scripts += sections.values()
     return scripts
 
 
-def _items(value: Any, path: tuple[Any, ...], depth: int = 0) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """The string items of a script value, nested arrays flattened, `!reference` left out."""
-    if isinstance(value, Reference):
-        return
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, list) and depth <= MAX_NESTING:
-        for index, item in enumerate(value):
-            yield from _items(item, (*path, index), depth + 1)
-
-
-def _get(body: dict[str, Any], key: tuple[str, ...]) -> Any:
-    value: Any = body
-    for part in key:
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
+def _item(line: ScriptLine, marks: Marks, lines: list[str]) -> ScriptItem:
+    span = marks.span(line.path)
+    if span is None:  # from an input's value (an array spliced into the list)
+        return ScriptItem(line.path, ScalarSource(line.text, marks.find(line.path)))
+    return ScriptItem(line.path, scalar_source(line.text, span, lines, rendered=True))
 
 
 def _names(value: Any) -> set[str]:
@@ -311,8 +168,9 @@ def run_shellcheck(texts: list[str], shell: str, timeout: float) -> list[Comment
             names.append(name)
         command = [executable, "--format=json1", f"--shell={shell}", "--severity=info", "--norc", *names]
         try:
-            completed = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=timeout,
-                                       check=False)
+            completed = subprocess.run(
+                command, cwd=folder, capture_output=True, text=True, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired:
             raise ShellCheckError(
                 f"ShellCheck did not finish within {timeout:g} seconds, so job scripts were not checked; "
@@ -322,8 +180,9 @@ def run_shellcheck(texts: list[str], shell: str, timeout: float) -> list[Comment
             raise ShellCheckError(f"ShellCheck ({executable}) could not run: {error.strerror or error}") from None
     if completed.returncode not in (0, 1):
         detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise ShellCheckError(f"ShellCheck failed (exit code {completed.returncode})"
-                              + (f": {detail[0]}" if detail else ""))
+        raise ShellCheckError(
+            f"ShellCheck failed (exit code {completed.returncode})" + (f": {detail[0]}" if detail else "")
+        )
     try:
         report = json.loads(completed.stdout or "{}")
     except json.JSONDecodeError:
@@ -331,6 +190,7 @@ def run_shellcheck(texts: list[str], shell: str, timeout: float) -> list[Comment
     comments = []
     for entry in report.get("comments", []):
         script = int(Path(entry["file"]).stem)
-        comments.append(Comment(script, entry["line"], entry["column"], entry["level"], entry["code"],
-                                entry["message"]))
+        comments.append(
+            Comment(script, entry["line"], entry["column"], entry["level"], entry["code"], entry["message"])
+        )
     return comments

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ci_catalog.lint.rules._helpers import jobs
+from ci_catalog.cimodel import jobs
 from ci_catalog.problems import Marks, Problem, Severity
 from ci_catalog.render import RenderOptions, render_path, render_text
 from ci_catalog.schema import validate_document

@@ -32,6 +32,7 @@ from ci_catalog.lint.rules import (  # inputs
     unpinned_image,  # jobs
     untyped_input_non_string_default,  # inputs
     unused_input,  # inputs
+    version_read_as_float,  # inputs
 )
 from ci_catalog.options import OptionError
 
@@ -43,6 +44,7 @@ ALL_RULES: tuple[ModuleType, ...] = (
     undeclared_input,
     hyphenated_input_indexed,
     closed_input_without_options,
+    version_read_as_float,
     # jobs
     only_except,
     job_name_not_from_input,

@@ -62,8 +62,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ci_catalog.cimodel import all_script_lines
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import jobs, script_lines, strings
+from ci_catalog.lint.rules._helpers import strings
 from ci_catalog.problems import Problem
 
 ID = "closed-input-without-options"
@@ -138,7 +139,7 @@ def _comparisons(ctx: FileContext) -> dict[str, list[str]]:
 
 def _conditions(ctx: FileContext) -> Iterator[str]:
     """`rules:if` expressions of the body (jobs, `workflow`, `include`) and of inputs."""
-    for path, text in strings(ctx.content):
+    for path, text, _ in strings(ctx.content):
         if len(path) >= 3 and path[-1] == "if" and path[-3] == "rules" and isinstance(path[-2], int):
             yield text
     for item in ctx.spec.inputs if ctx.spec else []:
@@ -148,16 +149,12 @@ def _conditions(ctx: FileContext) -> Iterator[str]:
 
 
 def _scripts(content: dict[str, Any]) -> Iterator[str]:
-    """Each script of each job and of `default`, its lines joined as the runner runs them."""
-    owners = list(jobs(content))
-    if isinstance(content.get("default"), dict):
-        owners.append(("default", content["default"]))
-    for _, job in owners:
-        by_key: dict[str, list[str]] = {}
-        for key, _, line in script_lines(job):
-            by_key.setdefault(key, []).append(line)
-        for lines in by_key.values():
-            yield "\n".join(lines)
+    """Each script of the body, its lines joined as the runner runs them."""
+    scripts: dict[tuple[Any, ...], list[str]] = {}
+    for line in all_script_lines(content):
+        scripts.setdefault((*line.holder.path, *line.key), []).append(line.text)
+    for lines in scripts.values():
+        yield "\n".join(lines)
 
 
 def _expression_comparisons(text: str) -> Iterator[tuple[str, str]]:

@@ -62,6 +62,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ci_catalog.cimodel import DEPRECATED_GLOBALS, global_keywords
 from ci_catalog.lint.context import FileContext
 from ci_catalog.problems import Problem
 
@@ -76,16 +77,15 @@ ADVICE = {
     "workflow": "which decides whether the user's whole pipeline runs; put `rules` on the component's jobs instead",
     "variables": "which sets them for every job of the user's pipeline; move them into the component's jobs",
 }
-DEPRECATED = ("image", "services", "cache", "before_script", "after_script")
 
 
 def check(ctx: FileContext) -> Iterator[Problem]:
     if not ctx.is_component:
         return
-    for key in ctx.content:
+    for key in global_keywords(ctx.content):
         if key in ADVICE:
             message = f"Component sets the global `{key}`, {ADVICE[key]}"
-        elif key in DEPRECATED:
+        elif key in DEPRECATED_GLOBALS:
             message = (
                 f"Component sets the deprecated global `{key}`, which applies to every job of the user's "
                 "pipeline; move it into the component's jobs"

@@ -66,8 +66,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ci_catalog.cimodel import GLOBAL_KEYWORDS
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import GLOBAL_KEYWORDS, text_place
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "hard-coded-gitlab-host"
@@ -87,33 +87,36 @@ API_PATH = re.compile(r"/api/v4(?![\w-])")
 def check(ctx: FileContext) -> Iterator[Problem]:
     for path, text in _values(ctx.content):
         reported: set[str] = set()
-        for shown, needle, use in _hosts(text):
+        for shown, offset, use in _hosts(text):
             if shown in reported:
                 continue
             reported.add(shown)
-            place = text_place(ctx.lines, ctx.content_place(*path), text, needle)
+            place = ctx.string_place(path, text, offset)
             message = f"{_owner(path)} hard-codes the GitLab instance `{shown}`; use `{use}` instead"
             yield ctx.problem(message, place, format_json_path(path))
 
 
-def _hosts(text: str) -> Iterator[tuple[str, str, str]]:
-    """(what to show, text to find in the file, variable to use) for each hard-coded instance."""
+def _hosts(text: str) -> Iterator[tuple[str, int, str]]:
+    """(what to show, where it starts in `text`, variable to use) for each hard-coded instance.
+
+    A URL is shown without its user info, which may hold a token.
+    """
     in_urls: list[tuple[int, int]] = []
     for match in URL.finditer(text):
         in_urls.append(match.span())
         host, url_path = match["host"], match["path"] or ""
         base = f"{match['scheme']}://{host}"
-        written = text[match.start() : match.end("host")]  # to find it in the file; not shown
         if API_PATH.match(url_path):
-            yield f"{base}/api/v4", written, "$CI_API_V4_URL"
+            yield f"{base}/api/v4", match.start(), "$CI_API_V4_URL"
         elif host.lower() == "gitlab.com":
-            yield base, written, "$CI_SERVER_URL"
+            yield base, match.start(), "$CI_SERVER_URL"
     for match in BARE_HOST.finditer(text):
         if any(start <= match.start() < end for start, end in in_urls) or _is_email(text, match.start()):
             continue
-        yield match.group(0), match.group(0), "$CI_SERVER_FQDN"
-    if REGISTRY_LOGIN.search(text):
-        yield "registry.gitlab.com", "registry.gitlab.com", "$CI_REGISTRY"
+        yield match.group(0), match.start(), "$CI_SERVER_FQDN"
+    login = REGISTRY_LOGIN.search(text)
+    if login:
+        yield "registry.gitlab.com", login.end() - len("registry.gitlab.com"), "$CI_REGISTRY"
 
 
 def _is_email(text: str, start: int) -> bool:

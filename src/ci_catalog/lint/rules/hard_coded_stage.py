@@ -58,8 +58,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ci_catalog.cimodel import jobs
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import input_references, jobs
+from ci_catalog.lint.rules._helpers import input_references
 from ci_catalog.problems import Problem
 
 ID = "hard-coded-stage"

@@ -45,7 +45,7 @@ import re
 from collections.abc import Iterator
 
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import blocks, strings, text_place
+from ci_catalog.lint.rules._helpers import blocks, strings
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "hyphenated-input-indexed"
@@ -60,22 +60,22 @@ MAX_SEGMENTS = 5
 def check(ctx: FileContext) -> Iterator[Problem]:
     if ctx.spec is None:
         return
-    for path, text in strings(ctx.content):
-        for block, name, access in _hyphenated_indexes(text):
+    for path, text, key in strings(ctx.content):
+        for offset, name, access in _hyphenated_indexes(text):
             target = "the input" if access.startswith(f"inputs.{name}[") else "the key"
             message = (
                 f"`{access}` indexes the hyphenated name `{name}`, which GitLab 18 refuses "
                 f"(invalid array index syntax); rename {target} to `{name.replace('-', '_')}`"
             )
-            place = text_place(ctx.lines, ctx.content_place(*path), text, block)
+            place = ctx.string_place(path, text, offset, key)
             yield ctx.problem(message, place, format_json_path(path))
 
 
-def _hyphenated_indexes(text: str) -> Iterator[tuple[str, str, str]]:
-    """(block, hyphenated name, access path) of each `inputs.*` block indexing a hyphenated name."""
+def _hyphenated_indexes(text: str) -> Iterator[tuple[int, str, str]]:
+    """(where the block starts, hyphenated name, access path) of each `inputs.*` block indexing a hyphenated name."""
     seen = set()
-    for block, data in blocks(text):
-        access = data.split("|")[0].strip()
+    for block in blocks(text):
+        access = block.data.split("|")[0].strip()
         segments = access.split(".", MAX_SEGMENTS - 1)
         if segments[0] != "inputs" or access in seen:
             continue
@@ -83,5 +83,5 @@ def _hyphenated_indexes(text: str) -> Iterator[tuple[str, str, str]]:
         for segment in segments[1:]:
             match = _INDEXED.match(segment)
             if match and "-" in match.group(1):
-                yield block, match.group(1), access
+                yield block.offset, match.group(1), access
                 break

@@ -1,7 +1,8 @@
 """## What it does
 Checks for string inputs pasted unescaped into script lines, where a value could run commands.
-That is `$[[ inputs.NAME ]]` without `| posix_escape` in a `before_script`, `script`
-or `after_script` of a component, when nothing restricts the value to characters the
+That is `$[[ inputs.NAME ]]` without `| posix_escape` in a `before_script`, `script`,
+`after_script` or `hooks:pre_get_sources_script` of a component (at any level of nested
+script lists), when nothing restricts the value to characters the
 shell takes literally: the input has no `options` and no `regex` anchored at both ends
 (`^…$`) that only allows such characters. Number and boolean inputs are safe and not
 reported.
@@ -69,10 +70,11 @@ import re._parser as sre_parse
 from collections.abc import Iterator
 from typing import Any
 
+from ci_catalog.cimodel import ScriptLine, all_script_lines
 from ci_catalog.header import InputSpec
 from ci_catalog.interpolate import BLOCK
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import INPUT_REFERENCE, blocks, script_holders, script_lines, text_place
+from ci_catalog.lint.rules._helpers import INPUT_REFERENCE, blocks
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "input-in-shell-unescaped"
@@ -88,25 +90,23 @@ SHELL_CODE = re.compile(r"\$\(|`")
 def check(ctx: FileContext) -> Iterator[Problem]:
     if ctx.spec is None:
         return
-    for base, body in script_holders(ctx.content):
-        for key, index, text in script_lines(body):
-            if BLOCK.fullmatch(text.strip()):
-                continue  # the whole line is the input: a hook for the user's own commands
-            path = (*base, key) if index is None else (*base, key, index)
-            reported: set[str] = set()
-            for block, data in blocks(text):
-                access, *functions = [part.strip() for part in data.split("|")]
-                match = INPUT_REFERENCE.match(access)
-                spec = ctx.spec.input(re.sub(r"\[.*$", "", match.group(1))) if match else None
-                if spec is None or spec.name in reported or not _unsafe(spec, functions):
-                    continue
-                reported.add(spec.name)
-                message = (
-                    f"Input `{spec.name}` is pasted unescaped into {_where(base, key)}, so a value such as "
-                    f"`$(touch pwned)` runs as a command; {_fix(spec, functions)}"
-                )
-                place = text_place(ctx.lines, ctx.content_place(*path), text, block)
-                yield ctx.problem(message, place, format_json_path(path))
+    for line in all_script_lines(ctx.content):
+        if BLOCK.fullmatch(line.text.strip()):
+            continue  # the whole line is the input: a hook for the user's own commands
+        reported: set[str] = set()
+        for block in blocks(line.text):
+            access, *functions = [part.strip() for part in block.data.split("|")]
+            match = INPUT_REFERENCE.match(access)
+            spec = ctx.spec.input(re.sub(r"\[.*$", "", match.group(1))) if match else None
+            if spec is None or spec.name in reported or not _unsafe(spec, functions):
+                continue
+            reported.add(spec.name)
+            message = (
+                f"Input `{spec.name}` is pasted unescaped into {_where(line)}, so a value such as "
+                f"`$(touch pwned)` runs as a command; {_fix(spec, functions)}"
+            )
+            place = ctx.string_place(line.path, line.text, block.offset)
+            yield ctx.problem(message, place, format_json_path(line.path))
 
 
 def _unsafe(spec: InputSpec, functions: list[str]) -> bool:
@@ -189,7 +189,8 @@ def _safe_in_class(kind: Any, member: Any) -> bool:
     return False  # NEGATE and the rest
 
 
-def _where(base: tuple[Any, ...], key: str) -> str:
-    if not base:
-        return f"the global `{key}`"
-    return f"the `{key}` of " + ("`default`" if base == ("default",) else f"job `{base[0]}`")
+def _where(line: ScriptLine) -> str:
+    holder = line.holder
+    if holder.kind == "global":
+        return f"the global `{line.key_name}`"
+    return f"the `{line.key_name}` of " + ("`default`" if holder.kind == "default" else f"job `{holder.name}`")

@@ -56,8 +56,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ci_catalog.cimodel import JOB_MARKERS, jobs
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import input_references, jobs
+from ci_catalog.lint.rules._helpers import input_references
 from ci_catalog.problems import Problem
 
 ID = "job-name-not-from-input"
@@ -65,7 +66,7 @@ SEVERITY = "warning"
 SCOPE = "file"
 
 # A job needs one of these; a job without any is an override of an included job.
-JOB_BODY_KEYS = ("script", "run", "trigger", "extends")
+JOB_BODY_KEYS = (*JOB_MARKERS, "extends")
 
 
 def check(ctx: FileContext) -> Iterator[Problem]:

@@ -66,8 +66,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ci_catalog.cimodel import jobs
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import jobs
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "literal-secret-variable"

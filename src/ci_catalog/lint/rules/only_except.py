@@ -43,8 +43,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ci_catalog.cimodel import jobs
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import jobs
 from ci_catalog.problems import Problem
 
 ID = "only-except"

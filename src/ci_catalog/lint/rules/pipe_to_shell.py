@@ -2,7 +2,8 @@
 Checks for script lines that pipe a download into a shell, such as `curl … | sh`.
 The forms are `curl … | sh` (or `bash`, `zsh`, …, with or without `sudo`),
 `wget -O- … | sh`, `bash <(curl …)`, `source <(curl …)`, `sh -c "$(curl …)"` and
-`eval "$(curl …)"`, in any `before_script`, `script` or `after_script`.
+`eval "$(curl …)"`, in any `before_script`, `script`, `after_script` or
+`hooks:pre_get_sources_script`, at any level of nested script lists.
 
 ## Why is this bad?
 The job executes whatever the server returns at that moment, with the job's
@@ -58,8 +59,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ci_catalog.cimodel import all_script_lines
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import script_holders, script_lines, text_place
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "pipe-to-shell"
@@ -81,29 +82,28 @@ SNIPPET = 60
 
 
 def check(ctx: FileContext) -> Iterator[Problem]:
-    for base, body in script_holders(ctx.content):
-        owner = "A global script" if not base else "`default`" if base == ("default",) else f"Job `{base[0]}`"
-        for key, index, text in script_lines(body):
-            path = (*base, key) if index is None else (*base, key, index)
-            for found in _downloads_run(text):
-                # The start of the command, as written: continuation lines were joined.
-                needle = re.split(r"\s{2,}", found, maxsplit=1)[0]
-                place = text_place(ctx.lines, ctx.content_place(*path), text, needle)
-                message = (
-                    f"{owner} pipes a download into a shell (`{_snippet(found)}`); "
-                    "save it to a file, check its checksum or signature, then run it"
-                )
-                yield ctx.problem(message, place, format_json_path(path))
+    for line in all_script_lines(ctx.content):
+        holder = line.holder
+        owner = {"job": f"Job `{holder.name}`", "default": "`default`"}.get(holder.kind, "A global script")
+        for offset, found in _downloads_run(line.text):
+            message = (
+                f"{owner} pipes a download into a shell (`{_snippet(found)}`); "
+                "save it to a file, check its checksum or signature, then run it"
+            )
+            yield ctx.problem(message, ctx.string_place(line.path, line.text, offset), format_json_path(line.path))
 
 
-def _downloads_run(text: str) -> Iterator[str]:
-    """The text of each download run by a shell, line continuations joined."""
-    for line in re.sub(r"\\\n", " ", text).split("\n"):
-        if line.lstrip().startswith("#"):
-            continue
-        for pattern in PATTERNS:
-            for match in pattern.finditer(line):
-                yield match.group(0)
+def _downloads_run(text: str) -> Iterator[tuple[int, str]]:
+    """Where each download run by a shell starts in `text`, and its text, continued lines joined."""
+    # Two spaces for a backslash and line break keep every offset where it was.
+    joined = re.sub(r"\\\n", "  ", text)
+    start = 0
+    for line in joined.split("\n"):
+        if not line.lstrip().startswith("#"):
+            for pattern in PATTERNS:
+                for match in pattern.finditer(line):
+                    yield start + match.start(), match.group(0)
+        start += len(line) + 1
 
 
 def _snippet(text: str) -> str:

@@ -51,10 +51,12 @@ assigned; other CI/CD variables (project settings, `dotenv` reports) cannot be k
 offline, which is why ShellCheck's optional check for unassigned upper-case variables is
 not used. `!reference` tags cannot be resolved offline and are left out. Jobs whose image
 or tags point at Windows or PowerShell are not checked. Scripts are checked with the
-inputs' defaults filled in, so "this expression is constant" findings (SC2050 and its
-kin) on a line that holds an input are not reported: testing an input's value is what
-inputs are for. A finding on text that came from an input is placed on its script line,
-but its column may be approximate.
+inputs' defaults filled in (a required input takes its first option, or a value of its
+type), so "this expression is constant" findings (SC2050 and its kin) on a command that
+holds an input, on any of its continued lines, are not reported: testing an input's
+value is what inputs are for. When the component does not render even so, one finding
+says why the scripts were not checked. A finding on text that came from an input is
+placed on its script line, but its column may be approximate.
 
 To silence one finding, put a ShellCheck directive in the script
 (`# shellcheck disable=SC2086` on the line before the command, in a `|` block) or
@@ -73,7 +75,7 @@ from typing import Any
 
 from ci_catalog.lint.context import FileContext
 from ci_catalog.lint.predefined_variables import PREDEFINED_VARIABLES
-from ci_catalog.lint.shellscript import Comment, ScalarIndex, Script, ShellCheckError, run_shellcheck, scripts_of
+from ci_catalog.lint.shellscript import Comment, Script, ShellCheckError, run_shellcheck, scripts_of
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "shellcheck"
@@ -90,22 +92,26 @@ _NOT_SH = ("powershell", "pwsh", "windows", "servercore", "nanoserver")
 
 def check(ctx: FileContext) -> Iterator[Problem]:
     rendered = ctx.rendered
-    if not rendered.ok or not isinstance(rendered.data, dict):
+    failure = ctx.not_rendered()
+    if failure is not None:
+        yield failure
         return
     data = rendered.data
+    if not isinstance(data, dict):
+        return
     scripts = [
-        script for script in scripts_of(data, rendered.marks, ScalarIndex(ctx.loaded.text))
-        if not _runs_on_windows(data, script.job)
+        script for script in scripts_of(data, rendered.marks, ctx.lines) if not _runs_on_windows(data, script.job)
     ]
     if not scripts:
         return
     headers = [_header(script) for script in scripts]
     try:
-        comments = run_shellcheck([script.text(header) for script, header in zip(scripts, headers, strict=True)],
-                                  SHELL, TIMEOUT_SECONDS)
+        comments = run_shellcheck(
+            [script.text(header) for script, header in zip(scripts, headers, strict=True)], SHELL, TIMEOUT_SECONDS
+        )
     except ShellCheckError as error:
         first = scripts[0].items[0]
-        problem = ctx.problem(str(error), first.anchor, format_json_path(first.path))
+        problem = ctx.problem(str(error), first.source.anchor, format_json_path(first.path))
         yield dataclasses.replace(problem, severity="error")
         return
     seen: set[tuple[tuple[int, int], str]] = set()
@@ -117,7 +123,7 @@ def check(ctx: FileContext) -> Iterator[Problem]:
         item, offset = start
         if comment.code in CONSTANT_WITH_DEFAULTS and not _written(script, comment, header):
             continue
-        place = item.locate(offset)
+        place = item.source.locate(offset)
         message = f"SC{comment.code}: {comment.message.rstrip('.')}"
         if (place, message) in seen:
             continue  # one source line in several jobs (a YAML anchor)
@@ -127,17 +133,28 @@ def check(ctx: FileContext) -> Iterator[Problem]:
 
 
 def _written(script: Script, comment: Comment, header: int) -> bool:
-    """Whether the script line of the comment is in the file as written (no input's value in it).
+    """Whether the command of the comment is in the file as written (no input's value in it).
 
-    ShellCheck places "constant" findings on the operator, not on the operands, so the
-    whole line is looked at.
+    ShellCheck places "constant" findings on the operator, not on the operands, which may
+    be on the lines before or after it when the command is continued with `\\`: so the
+    whole command, its continued lines included, is looked at.
     """
     start = script.position(comment.line, 1, header)
     if start is None:
         return True
     item, offset = start
-    end = item.text.find("\n", offset)
-    return item.written(offset, len(item.text) if end < 0 else end)
+    return item.source.written(*_command_lines(item.text, offset))
+
+
+def _command_lines(text: str, offset: int) -> tuple[int, int]:
+    """Where the command that the line at `offset` belongs to starts and ends in `text`."""
+    start = text.rfind("\n", 0, offset) + 1
+    while start >= 2 and text[start - 2] == "\\":  # the line before is continued onto this one
+        start = text.rfind("\n", 0, start - 1) + 1
+    end = text.find("\n", offset)
+    while end > 0 and text[end - 1] == "\\":
+        end = text.find("\n", end + 1)
+    return start, len(text) if end < 0 else end
 
 
 def _header(script: Script) -> list[str]:

@@ -45,7 +45,7 @@ import difflib
 from collections.abc import Iterator
 
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import INPUT_REFERENCE, blocks, strings, text_place
+from ci_catalog.lint.rules._helpers import INPUT_REFERENCE, blocks, strings
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "undeclared-input"
@@ -57,10 +57,10 @@ def check(ctx: FileContext) -> Iterator[Problem]:
     if ctx.spec is None or ctx.spec.include:
         return
     declared = {item.name for item in ctx.spec.inputs}
-    for path, text in strings(ctx.content):
+    for path, text, key in strings(ctx.content):
         reported = set()
-        for block, data in blocks(text):
-            match = INPUT_REFERENCE.match(data.split("|")[0].strip())
+        for block in blocks(text):
+            match = INPUT_REFERENCE.match(block.data.split("|")[0].strip())
             if not match or match.group(1) in declared or match.group(1) in reported:
                 continue
             name = match.group(1)
@@ -68,7 +68,7 @@ def check(ctx: FileContext) -> Iterator[Problem]:
             close = _close_match(name, declared)
             fix = f"use the declared `{close}` or declare `{name}`" if close else "declare it or correct the name"
             message = f"Input `{name}` is not declared in `spec:inputs`; {fix}"
-            place = text_place(ctx.lines, ctx.content_place(*path), text, block)
+            place = ctx.string_place(path, text, block.offset, key)
             yield ctx.problem(message, place, format_json_path(path))
 
 

@@ -65,10 +65,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ci_catalog.cimodel import Holder, holders
 from ci_catalog.header import InputSpec
 from ci_catalog.interpolate import BLOCK
 from ci_catalog.lint.context import FileContext
-from ci_catalog.lint.rules._helpers import jobs
 from ci_catalog.problems import Problem, format_json_path
 
 ID = "unpinned-image"
@@ -132,18 +132,19 @@ def _check_default(ctx: FileContext, spec: InputSpec, kind: str, owner: str) -> 
 
 def _images(content: dict[str, Any]) -> Iterator[Found]:
     """(who uses it, path of the reference, `image` or `service`, reference) of every image."""
-    owners: list[tuple[str, tuple[Any, ...], Any]] = [(f"Job `{name}`", (name,), job) for name, job in jobs(content)]
-    if isinstance(content.get("default"), dict):
-        owners.append(("`default`", ("default",), content["default"]))
-    for key in ("image", "services"):
-        if key in content:
-            owners.append((f"The global `{key}`", (), {key: content[key]}))
-    for owner, base, body in owners:
-        yield from _references(owner, (*base, "image"), "image", body.get("image"))
-        services = body.get("services")
+    for holder in holders(content):
+        yield from _references(_owner(holder, "image"), (*holder.path, "image"), "image", holder.body.get("image"))
+        services = holder.body.get("services")
         if isinstance(services, list):
             for index, service in enumerate(services):
-                yield from _references(owner, (*base, "services", index), "service", service)
+                path = (*holder.path, "services", index)
+                yield from _references(_owner(holder, "services"), path, "service", service)
+
+
+def _owner(holder: Holder, key: str) -> str:
+    if holder.kind == "global":
+        return f"The global `{key}`"
+    return "`default`" if holder.kind == "default" else f"Job `{holder.name}`"
 
 
 def _references(owner: str, path: tuple[Any, ...], kind: str, node: Any) -> Iterator[Found]:

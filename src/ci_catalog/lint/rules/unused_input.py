@@ -77,8 +77,8 @@ def check(ctx: FileContext) -> Iterator[Problem]:
 def _names_in(condition: str | None) -> set[str]:
     """The inputs a `rules:if` expression refers to with `$[[ inputs.NAME ]]`."""
     names = set()
-    for _, data in blocks(condition or ""):
-        match = INPUT_REFERENCE.match(data.strip())
+    for block in blocks(condition or ""):
+        match = INPUT_REFERENCE.match(block.data.strip())
         if match:
             names.add(match.group(1))
     return names
