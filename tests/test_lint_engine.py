@@ -9,10 +9,10 @@ from xml.etree import ElementTree
 import jsonschema
 import pytest
 
+from ci_catalog.exits import UsageError
 from ci_catalog.lint import lint_text
 from ci_catalog.lint.config import LintConfig, find_config, parse_config
 from ci_catalog.lint.formats import as_codequality, as_junit
-from ci_catalog.options import OptionError
 
 PIPELINE = """\
 build:
@@ -79,7 +79,7 @@ def test_ignore_and_severity_come_from_the_configuration() -> None:
     ],
 )
 def test_configuration_mistakes_name_the_fix(section: object, complaint: str) -> None:
-    with pytest.raises(OptionError, match=complaint.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(UsageError, match=complaint.replace("(", r"\(").replace(")", r"\)")):
         parse_config(section, "catalog.yml: lint")
 
 

@@ -1,7 +1,8 @@
 """The `ci-catalog` command: wires the stages together and owns exit codes.
 
-Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error,
-4 (`remote` only) the GitLab instance could not answer.
+Exit codes (`ci_catalog.exits.Exit`): 0 clean, 1 problems found, 2 usage error,
+3 internal error, 4 (`remote` only) the GitLab instance could not answer. This edge is
+the one place that turns errors into codes.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
 from ci_catalog.cli import browse_command, commands, lint_command, versions_command
+from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint.formats import FORMATS
-from ci_catalog.options import OptionError
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"ci-catalog: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(Exit.USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,15 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     try:
         return int(args.run(args))
-    except OptionError as error:
+    except UsageError as error:
         print(f"ci-catalog: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     except KeyboardInterrupt:
         return 130
     except Exception:  # noqa: BLE001 -- the edge: anything unexpected is a bug, reported as one
         print("ci-catalog: internal error (please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
-        return EXIT_INTERNAL
+        return Exit.INTERNAL
 
 
 if __name__ == "__main__":

@@ -14,16 +14,14 @@ from pathlib import Path
 from ci_catalog.browse import docs_pages, site
 from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
-from ci_catalog.options import OptionError
+from ci_catalog.exits import Exit, UsageError
 from ci_catalog.problems import Problem
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def open_catalog(folder: str) -> Catalog:
     root = Path(folder)
     if not (root / "templates").is_dir():
-        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
     return load_catalog(root)
 
 
@@ -41,7 +39,7 @@ def show(args: argparse.Namespace) -> int:
     component = next((item for item in catalog.components if item.name == args.name), None)
     if component is None:
         known = ", ".join(item.name for item in catalog.components) or "none"
-        raise OptionError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
+        raise UsageError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
     view = component_view(catalog, component)
     if args.format == "json":
         print(json.dumps(view.as_dict(), indent=2, ensure_ascii=False))
@@ -64,22 +62,22 @@ def docs(args: argparse.Namespace) -> int:
             print(f"{entry}: run `ci-catalog docs` to update it", file=sys.stderr)
         if not stale:
             print(f"{len(pages.pages)} component pages are up to date")
-        return EXIT_PROBLEMS if stale else EXIT_OK
+        return Exit.PROBLEMS if stale else Exit.OK
     for entry in docs_pages.write_pages(folder, pages.pages):
         print(entry)
-    return EXIT_OK
+    return Exit.OK
 
 
 def build_site(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.catalog)
     refusal = site.refusal(Path(args.out))
     if refusal:
-        raise OptionError(refusal)
+        raise UsageError(refusal)
     result = site.build(catalog, Path(args.out))
     if result.problems:
         return _report(result.problems, "no site written: fix these first")
     print(f"wrote {result.pages} pages to {args.out}")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _report(problems: list[Problem], closing: str = "") -> int:
@@ -87,4 +85,4 @@ def _report(problems: list[Problem], closing: str = "") -> int:
         print(f"{problem.where()}: {problem.severity}: {problem.message}", file=sys.stderr)
     if problems and closing:
         print(closing, file=sys.stderr)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return Exit.PROBLEMS if problems else Exit.OK

@@ -11,11 +11,11 @@ from typing import Any
 
 from ci_catalog.catalog import load_catalog
 from ci_catalog.emit import to_json, to_yaml
+from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint import lint_catalog
 from ci_catalog.lint.config import find_config
 from ci_catalog.lint.rules import RULES_BY_ID
 from ci_catalog.options import (
-    OptionError,
     parse_input_flags,
     read_component_context,
     read_variables,
@@ -25,21 +25,19 @@ from ci_catalog.problems import Problem
 from ci_catalog.render import RenderOptions, RenderResult, render_path
 from ci_catalog.validate import schema_problems
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
-
 
 def render(args: argparse.Namespace) -> int:
     if not Path(args.file).is_file():
-        raise OptionError(f"{args.file}: no such file (name a component or pipeline file)")
+        raise UsageError(f"{args.file}: no such file (name a component or pipeline file)")
     options = _render_options(args)
     result = render_path(args.file, options)
     if not result.ok:
         print(result.gitlab_message(), file=sys.stderr)
         for problem in result.problems:
             print(f"  {problem.where()}: {problem.message}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     sys.stdout.write(to_json(result.data) + "\n" if args.format == "json" else to_yaml(result.data))
-    return EXIT_OK
+    return Exit.OK
 
 
 def _render_options(args: argparse.Namespace) -> RenderOptions:
@@ -49,7 +47,7 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
     flags = parse_input_flags(args.input)
     if flags:
         if options.inputs is not None and not isinstance(options.inputs, dict):
-            raise OptionError("--input cannot be combined with an --inputs-file that is not a mapping")
+            raise UsageError("--input cannot be combined with an --inputs-file that is not a mapping")
         options.inputs = {**(options.inputs or {}), **flags}
     if args.variables_file:
         options.variables = read_variables(args.variables_file)
@@ -83,13 +81,13 @@ def validate_report(result: RenderResult) -> FileReport:
 def validate(args: argparse.Namespace) -> int:
     reports = [validate_report(render_path(path)) for path in args.files]
     _print_reports(reports, args.format)
-    return EXIT_OK if all(report.valid for report in reports) else EXIT_PROBLEMS
+    return Exit.OK if all(report.valid for report in reports) else Exit.PROBLEMS
 
 
 def check(args: argparse.Namespace) -> int:
     root = Path(args.catalog)
     if not (root / "templates").is_dir():
-        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
     catalog = load_catalog(root)
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
     for component in catalog.components:
@@ -104,7 +102,7 @@ def check(args: argparse.Namespace) -> int:
     if args.format == "text":
         renders = sum(len(component.examples) for component in catalog.components)
         print(f"checked {len(catalog.components)} components, {renders} input sets, {len(findings)} lint findings")
-    return EXIT_OK if all(report.valid for report in reports) else EXIT_PROBLEMS
+    return Exit.OK if all(report.valid for report in reports) else Exit.PROBLEMS
 
 
 def _reports_by_file(problems: list[Problem]) -> list[FileReport]:

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from ci_catalog.options import OptionError
+from ci_catalog.exits import Exit, UsageError
 from ci_catalog.remote import client
 from ci_catalog.remote.client import CatalogEntry, CatalogResource, Component, Connection, LintResult, RemoteError
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_REMOTE = 0, 1, 4
 DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN"
 T = TypeVar("T")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -41,7 +40,7 @@ def remote_list(args: argparse.Namespace) -> int:
     else:
         matching = f" matching {args.search!r}" if args.search else ""
         print(f"no CI/CD catalog resources{matching} on {connection.host} that this caller can see", file=sys.stderr)
-    return EXIT_OK
+    return Exit.OK
 
 
 def remote_show(args: argparse.Namespace) -> int:
@@ -59,7 +58,7 @@ def remote_show(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         print(_show_text(resource, components))
-    return EXIT_OK
+    return Exit.OK
 
 
 def remote_lint(args: argparse.Namespace) -> int:
@@ -72,7 +71,7 @@ def remote_lint(args: argparse.Namespace) -> int:
         print(json.dumps({"path": args.file, "project": args.project} | asdict(result), indent=2, ensure_ascii=False))
     else:
         print(_lint_text(args.file, args.project, connection.host, result))
-    return EXIT_OK if result.valid else EXIT_PROBLEMS
+    return Exit.OK if result.valid else Exit.PROBLEMS
 
 
 # -- the connection: URL, token variable, timeout ------------------------------------------------
@@ -82,23 +81,23 @@ def connection_from(args: argparse.Namespace) -> Connection:
     url = _gitlab_url(args.gitlab)
     variable = args.token_variable
     if not _VARIABLE_NAME.fullmatch(variable):
-        raise OptionError(f"--token-variable {variable!r}: name an environment variable, e.g. GITLAB_TOKEN")
+        raise UsageError(f"--token-variable {variable!r}: name an environment variable, e.g. GITLAB_TOKEN")
     token = os.environ.get(variable) or None
     if token is None and variable != DEFAULT_TOKEN_VARIABLE:
         # Naming a variable says a token is meant; going on anonymously would hide the mistake.
-        raise OptionError(f"--token-variable {variable}: ${variable} is not set (or empty); export the token first")
+        raise UsageError(f"--token-variable {variable}: ${variable} is not set (or empty); export the token first")
     if args.timeout <= 0:
-        raise OptionError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+        raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     return Connection(url, token, variable, args.timeout)
 
 
 def _gitlab_url(text: str) -> str:
     parts = urlsplit(text.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise OptionError(f"--gitlab {text!r}: give the instance's URL with its scheme, e.g. https://gitlab.com")
+        raise UsageError(f"--gitlab {text!r}: give the instance's URL with its scheme, e.g. https://gitlab.com")
     if parts.query or parts.fragment or parts.username or parts.password:
         # Credentials in a URL end up in logs and error messages; the token has its own channel.
-        raise OptionError(f"--gitlab {text!r}: give only scheme, host and path; the token goes in $GITLAB_TOKEN")
+        raise UsageError(f"--gitlab {text!r}: give only scheme, host and path; the token goes in $GITLAB_TOKEN")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
@@ -106,7 +105,7 @@ def _read_file(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise OptionError(f"{path}: cannot read it: {error}") from None
+        raise UsageError(f"{path}: cannot read it: {error}") from None
 
 
 def _guarded(connection: Connection, call: Callable[[], T]) -> T:
@@ -124,7 +123,7 @@ def _guarded(connection: Connection, call: Callable[[], T]) -> T:
 
 def _fail(error: RemoteError) -> int:
     print(f"ci-catalog: error: {error.message}", file=sys.stderr)
-    return EXIT_REMOTE
+    return Exit.REMOTE
 
 
 def _no_component(connection: Connection, resource: CatalogResource, name: str) -> RemoteError:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
-from ci_catalog.options import OptionError, parse_input_flags
+from ci_catalog.exits import Exit, UsageError
+from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
 from ci_catalog.versions.catalog_history import catalog_at
 from ci_catalog.versions.gitrepo import GitError, GitRepo
@@ -21,8 +22,6 @@ from ci_catalog.versions.pin import Rewrite, pin_text
 from ci_catalog.versions.pipeline_resolve import Context, PipelineReport, ResolvedInclude, resolve_pipeline
 from ci_catalog.versions.release import check_release
 from ci_catalog.versions.resolve import CatalogRepo, Kind
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def add_context_options(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +38,7 @@ def resolve(args: argparse.Namespace) -> int:
         print(json.dumps(_report_json(report), indent=2, ensure_ascii=False))
     else:
         _print_resolutions(report)
-    return EXIT_OK if report.ok else EXIT_PROBLEMS
+    return Exit.OK if report.ok else Exit.PROBLEMS
 
 
 def pin(args: argparse.Namespace) -> int:
@@ -47,24 +46,24 @@ def pin(args: argparse.Namespace) -> int:
     _print_problems([problem for problem in report.problems if problem.severity == "error"])
     if not report.ok:
         print(f"{report.path}: not pinned: fix the problems above first", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     rewrites = _rewrites(report.includes, args.to)
     if not rewrites:
         print(f"{report.path}: every component reference is already pinned")
-        return EXIT_OK
+        return Exit.OK
     original = _read_exact(Path(args.pipeline))
     result = pin_text(original, report.path, rewrites)
     if result.problems:
         _print_problems(result.problems)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     if not args.write:
         sys.stdout.writelines(
             difflib.unified_diff(original.splitlines(True), result.text.splitlines(True), report.path, report.path)
         )
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     _write_atomically(Path(args.pipeline), result.text)
     print(f"{report.path}: pinned {len(rewrites)} component reference(s)")
-    return EXIT_OK
+    return Exit.OK
 
 
 def diff(args: argparse.Namespace) -> int:
@@ -84,13 +83,13 @@ def diff(args: argparse.Namespace) -> int:
     else:
         _print_problems(problems)
         _print_changes(changes, args.old, args.new)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return Exit.PROBLEMS if problems else Exit.OK
 
 
 def release_check(args: argparse.Namespace) -> int:
     root = Path(args.catalog)
     if not (root / "templates").is_dir():
-        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or give --catalog")
+        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or give --catalog")
     tag = args.tag if args.tag is not None else (os.environ.get("CI_COMMIT_TAG") or None)
     report = check_release(root, tag)
     for line in report.passed:
@@ -100,15 +99,15 @@ def release_check(args: argparse.Namespace) -> int:
     _print_problems(report.problems)
     if report.problems:
         print(f"release check: {len(report.problems)} problem(s); nothing is released", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     print(f"release check: {report.version} is ready to release")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _resolve(args: argparse.Namespace) -> PipelineReport:
     path = Path(args.pipeline)
     if not path.is_file():
-        raise OptionError(f"{path}: no such file (name the project's pipeline file)")
+        raise UsageError(f"{path}: no such file (name the project's pipeline file)")
     root = Path(args.catalog)
     repo = _repository(root)
     project = args.project or load_catalog(root).project
@@ -119,7 +118,7 @@ def _resolve(args: argparse.Namespace) -> PipelineReport:
 def _repository(root: str | Path) -> GitRepo:
     repo = GitRepo(Path(root))
     if not repo.is_repository():
-        raise OptionError(f"{root}: not a git repository; --catalog names the catalog's clone")
+        raise UsageError(f"{root}: not a git repository; --catalog names the catalog's clone")
     return repo
 
 

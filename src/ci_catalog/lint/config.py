@@ -17,13 +17,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ci_catalog.exits import UsageError
 from ci_catalog.lint.rules import ALL_RULES, RULES_BY_ID
-from ci_catalog.options import OptionError, read_yaml_file
+from ci_catalog.options import read_yaml_file
 
 SEVERITIES = ("error", "warning")
 
 
-class ConfigError(OptionError):
+class ConfigError(UsageError):
     """A configuration mistake: the message names the file and the fix (exit code 2)."""
 
 

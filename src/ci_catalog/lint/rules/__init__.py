@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from ci_catalog.exits import UsageError
 from ci_catalog.lint.rules import (  # inputs
     catalog_manifest_mismatch,  # catalog
     closed_input_without_options,  # inputs
@@ -33,7 +34,6 @@ from ci_catalog.lint.rules import (  # inputs
     untyped_input_non_string_default,  # inputs
     unused_input,  # inputs
 )
-from ci_catalog.options import OptionError
 
 ALL_RULES: tuple[ModuleType, ...] = (
     # inputs
@@ -69,4 +69,4 @@ def get_rule(rule_id: str) -> ModuleType:
     try:
         return RULES_BY_ID[rule_id]
     except KeyError:
-        raise OptionError(f'no such rule: "{rule_id}" (known: {", ".join(sorted(RULES_BY_ID))})') from None
+        raise UsageError(f'no such rule: "{rule_id}" (known: {", ".join(sorted(RULES_BY_ID))})') from None
