@@ -55,22 +55,22 @@ def docs(args: argparse.Namespace) -> int:
     pages = docs_pages.expected_pages(catalog)
     if pages.problems:
         return _report(pages.problems, "no page written: fix these first")
-    folder = Path(args.catalog) / docs_pages.PAGES_DIR
     if args.check:
+        folder = Path(args.catalog) / docs_pages.PAGES_DIR
         stale = docs_pages.stale_pages(folder, pages.pages)
         for entry in stale:
             print(f"{entry}: run `ci-catalog docs` to update it", file=sys.stderr)
         if not stale:
             print(f"{len(pages.pages)} component pages are up to date")
         return Exit.PROBLEMS if stale else Exit.OK
-    for entry in docs_pages.write_pages(folder, pages.pages):
+    for entry in docs_pages.write_pages(Path(args.catalog), pages.pages):
         print(entry)
     return Exit.OK
 
 
 def build_site(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.catalog)
-    refusal = site.refusal(Path(args.out))
+    refusal = site.refusal(Path(args.out), catalog.root)
     if refusal:
         raise UsageError(refusal)
     result = site.build(catalog, Path(args.out))

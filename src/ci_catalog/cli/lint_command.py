@@ -12,6 +12,7 @@ from ci_catalog.lint.config import LintConfig, find_config
 from ci_catalog.lint.formats import FORMATS
 from ci_catalog.lint.rules import ALL_RULES, get_rule
 from ci_catalog.problems import Problem
+from ci_catalog.writing import write_text
 
 
 def lint_targets(paths: list[str]) -> tuple[list[Problem], list[str]]:
@@ -43,7 +44,7 @@ def lint(args: argparse.Namespace) -> int:
     render = FORMATS[args.format]
     output = render(problems, checked) if args.format == "junit" else render(problems)
     if args.output:
-        Path(args.output).write_text(output, encoding="utf-8")
+        write_text(Path(args.output), output)
     else:
         sys.stdout.write(output)
     return Exit.PROBLEMS if problems else Exit.OK

@@ -7,7 +7,6 @@ import difflib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from ci_catalog.versions.pin import Rewrite, pin_text
 from ci_catalog.versions.pipeline_resolve import Context, PipelineReport, ResolvedInclude, resolve_pipeline
 from ci_catalog.versions.release import check_release
 from ci_catalog.versions.resolve import CatalogRepo, Kind
+from ci_catalog.writing import write_text
 
 
 def add_context_options(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +61,7 @@ def pin(args: argparse.Namespace) -> int:
             difflib.unified_diff(original.splitlines(True), result.text.splitlines(True), report.path, report.path)
         )
         return Exit.PROBLEMS
-    _write_atomically(Path(args.pipeline), result.text)
+    write_text(Path(args.pipeline), result.text)
     print(f"{report.path}: pinned {len(rewrites)} component reference(s)")
     return Exit.OK
 
@@ -155,21 +155,6 @@ def _read_exact(path: Path) -> str:
     """The text as stored: line ends and a byte-order mark kept, so that a rewrite changes nothing else."""
     with path.open(encoding="utf-8", newline="") as handle:
         return handle.read()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers see the old file or the new one, never a half-written one."""
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
-    )
-    try:
-        with handle:
-            handle.write(text)
-        os.chmod(handle.name, path.stat().st_mode & 0o7777)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def _print_resolutions(report: PipelineReport) -> None:
