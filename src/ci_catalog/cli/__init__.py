@@ -1,8 +1,8 @@
 """The `ci-catalog` command: wires the stages together and owns exit codes.
 
-Exit codes (`ci_catalog.exits.Exit`): 0 clean, 1 problems found, 2 usage error,
-3 internal error, 4 (`remote` only) the GitLab instance could not answer. This edge is
-the one place that turns errors into codes.
+Exit codes (`ci_catalog.exits.Exit`): 0 clean, 1 problems found, 2 usage error (or an
+output that cannot be written), 3 internal error, 4 (`remote` only) the GitLab instance
+could not answer. This edge is the one place that turns errors into codes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
 from ci_catalog.cli import browse_command, commands, lint_command, versions_command
+from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint.formats import FORMATS
 
@@ -177,6 +178,15 @@ def _remote(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        with guarded_stdout():
+            return _run(argv)
+    except (UsageError, StdoutFailed) as error:
+        _error(str(error))
+        return Exit.USAGE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -184,15 +194,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     try:
         return int(args.run(args))
-    except UsageError as error:
-        print(f"ci-catalog: error: {error}", file=sys.stderr)
-        return Exit.USAGE
+    except (UsageError, StdoutFailed):
+        raise
     except KeyboardInterrupt:
         return 130
     except Exception:  # noqa: BLE001 -- the edge: anything unexpected is a bug, reported as one
         print("ci-catalog: internal error (please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         return Exit.INTERNAL
+
+
+def _error(message: str) -> None:
+    try:
+        print(f"ci-catalog: error: {message}", file=sys.stderr)
+    except OSError:
+        pass  # stderr is gone too: the exit code is all that is left to say it
 
 
 if __name__ == "__main__":
