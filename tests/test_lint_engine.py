@@ -40,7 +40,11 @@ CODE_QUALITY_FORMAT = {
                 "required": ["path", "lines"],
                 "properties": {
                     "path": {"type": "string"},
-                    "lines": {"type": "object", "required": ["begin"], "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
                 },
             },
         },
@@ -50,7 +54,13 @@ CODE_QUALITY_FORMAT = {
 
 def test_a_finding_names_rule_place_and_severity() -> None:
     (problem,) = lint_text(PIPELINE, "p.yml", LintConfig(select={"only-except"}))
-    assert (problem.code, problem.file, problem.line, problem.column, problem.severity) == ("only-except", "p.yml", 3, 3, "warning")
+    assert (problem.code, problem.file, problem.line, problem.column, problem.severity) == (
+        "only-except",
+        "p.yml",
+        3,
+        3,
+        "warning",
+    )
 
 
 def test_an_inline_comment_suppresses_that_rule_on_that_line_only() -> None:
@@ -93,7 +103,9 @@ def test_configuration_is_read_from_catalog_yml_or_pyproject(tmp_path: Path) -> 
 def test_code_quality_report_follows_gitlabs_format(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
     path = tmp_path / "templates" / "a.yml"
-    problems = lint_text(PIPELINE.replace("# ci-catalog: ignore[only-except]", ""), str(path), LintConfig(select={"only-except"}))
+    problems = lint_text(
+        PIPELINE.replace("# ci-catalog: ignore[only-except]", ""), str(path), LintConfig(select={"only-except"})
+    )
     report = json.loads(as_codequality(problems + problems))
     jsonschema.validate(report, CODE_QUALITY_FORMAT)
     assert report[0]["location"] == {"path": "templates/a.yml", "lines": {"begin": 3}}
@@ -133,11 +145,15 @@ def test_lint_command_rejects_a_missing_path_as_usage(cli, tmp_path: Path) -> No
     assert result.code == 2 and "no such file or folder" in result.err
 
 
-def test_lint_command_rejects_a_broken_configuration_as_usage(cli, tmp_path: Path) -> None:
+def test_lint_command_reports_a_broken_configuration_as_a_problem_of_its_file(cli, tmp_path: Path) -> None:
     (tmp_path / "catalog.yml").write_text("lint:\n  ignore: [made-up]\n", encoding="utf-8")
     (tmp_path / "p.yml").write_text("build:\n  script: make\n", encoding="utf-8")
     result = cli("lint", tmp_path / "p.yml")
-    assert result.code == 2 and "no such rule made-up" in result.err
+    assert result.code == 1
+    assert (
+        result.out
+        == f"{tmp_path / 'catalog.yml'}:1:1: error: [config] lint.ignore: no such rule made-up (see `ci-catalog rules`)\n"
+    )
 
 
 def test_rules_command_lists_and_documents_rules(cli) -> None:
@@ -148,12 +164,14 @@ def test_rules_command_lists_and_documents_rules(cli) -> None:
     assert cli("rules", "nope").code == 2
 
 
-def test_a_catalog_yml_that_cannot_be_read_is_a_configuration_error_naming_the_place(cli, tmp_path: Path) -> None:
+def test_a_catalog_yml_that_cannot_be_read_is_a_problem_naming_the_place_once(cli, tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
     (tmp_path / "catalog.yml").write_text("version: 1\ncomponents: [\n", encoding="utf-8")
     result = cli("lint", tmp_path)
-    assert (result.code, result.out) == (2, "")
-    assert f"{tmp_path / 'catalog.yml'}:3:1: (<unknown>): did not find expected node content" in result.err
+    assert result.code == 1
+    expected = f"{tmp_path / 'catalog.yml'}:3:1: error: [catalog] (<unknown>): did not find expected node content"
+    (line,) = [line for line in result.out.splitlines() if "catalog.yml" in line]
+    assert line.startswith(expected)
 
 
 def test_check_reports_a_catalog_yml_that_is_not_a_mapping(cli, tmp_path: Path) -> None:
@@ -162,4 +180,7 @@ def test_check_reports_a_catalog_yml_that_is_not_a_mapping(cli, tmp_path: Path) 
     (tmp_path / "README.md").write_text("# c\n", encoding="utf-8")
     result = cli("check", tmp_path)
     assert result.code == 1
-    assert result.out.splitlines()[0] == f"{tmp_path / 'catalog.yml'}:1:1: error: catalog.yml must be a mapping (version, components, lint)"
+    assert (
+        result.out.splitlines()[0]
+        == f"{tmp_path / 'catalog.yml'}:1:1: error: catalog.yml must be a mapping (version, components, lint)"
+    )

@@ -15,6 +15,8 @@ from ci_catalog.browse import docs_pages, site
 from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
 from ci_catalog.exits import Exit, UsageError
+from ci_catalog.lint import unique_problems
+from ci_catalog.lint.config import find_config
 from ci_catalog.problems import Problem
 
 
@@ -22,7 +24,10 @@ def open_catalog(folder: str) -> Catalog:
     root = Path(folder)
     if not (root / "templates").is_dir():
         raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
-    return load_catalog(root)
+    catalog = load_catalog(root)
+    # A catalog.yml `lint` and `check` cannot use is a problem here too: one file, one exit code.
+    catalog.problems = unique_problems(catalog.problems + find_config(root).problems)
+    return catalog
 
 
 def list_components(args: argparse.Namespace) -> int:

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ci_catalog.catalog import template_files
 from ci_catalog.exits import Exit, UsageError
-from ci_catalog.lint import lint_catalog, lint_file
+from ci_catalog.lint import lint_catalog, lint_file, sort_problems, unique_problems
 from ci_catalog.lint.config import LintConfig, find_config
 from ci_catalog.lint.formats import FORMATS
 from ci_catalog.lint.rules import ALL_RULES, get_rule
@@ -26,13 +27,14 @@ def lint_targets(paths: list[str]) -> tuple[list[Problem], list[str]]:
             if not (path / "templates").is_dir():
                 raise UsageError(f"{path}: not a catalog (no templates/ folder); name a component file instead")
             problems += lint_catalog(path, config)
-            checked += [str(p) for p in sorted((path / "templates").rglob("*.yml"))]
+            checked += [str(file) for file in template_files(path).files if file.suffix == ".yml"]
         elif path.is_file():
             problems += lint_file(path, config)
             checked.append(str(path))
         else:
             raise UsageError(f"{path}: no such file or folder")
-    return problems, checked
+        problems += config.problems
+    return sort_problems(unique_problems(problems)), checked
 
 
 def _config_for(path: Path) -> LintConfig:

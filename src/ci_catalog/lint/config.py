@@ -17,9 +17,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ci_catalog.catalog import MANIFEST, link_out_of, read_manifest
 from ci_catalog.exits import UsageError
 from ci_catalog.lint.rules import ALL_RULES, RULES_BY_ID
-from ci_catalog.options import read_yaml_file
+from ci_catalog.problems import Problem
 
 SEVERITIES = ("error", "warning")
 
@@ -34,6 +35,8 @@ class LintConfig:
     ignore: set[str] = field(default_factory=set)
     severity: dict[str, str] = field(default_factory=dict)
     source: str = "defaults"
+    # What is wrong with the configuration's file; the defaults apply meanwhile.
+    problems: list[Problem] = field(default_factory=list)
 
     def enabled(self, scope: str) -> list[ModuleType]:
         return [
@@ -47,26 +50,46 @@ class LintConfig:
 
 
 def find_config(start: Path) -> LintConfig:
-    """The configuration for files under `start`: the nearest catalog.yml or pyproject.toml."""
+    """The configuration for files under `start`: the nearest catalog.yml or pyproject.toml.
+
+    A configuration that cannot be read, or names rules that do not exist, is a problem
+    located in its file (exit 1, as any problem of the catalog), and the defaults apply.
+    """
     folder = start if start.is_dir() else start.parent
     for candidate in [folder.resolve(), *folder.resolve().parents]:
-        manifest = candidate / "catalog.yml"
+        manifest = candidate / MANIFEST
         if manifest.is_file():
-            data = read_yaml_file(str(manifest), "catalog.yml")
-            section = data.get("lint") if isinstance(data, dict) else None
-            return parse_config(section, f"{manifest}: lint")
+            return _from_manifest(manifest)
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
-            return parse_config(_pyproject_section(pyproject), f"{pyproject}: [tool.ci-catalog]")
+            return _from_pyproject(pyproject)
     return LintConfig()
 
 
-def _pyproject_section(path: Path) -> Any:
+def _from_manifest(path: Path) -> LintConfig:
+    problems: list[Problem] = []
+    outside = link_out_of(path.parent, path)
+    if outside is not None:
+        return LintConfig(problems=[outside])
+    data, marks = read_manifest(path, problems)
+    if problems:
+        return LintConfig(problems=problems)
+    return _parsed(data.get("lint"), "lint", path, marks.find(("lint",)))
+
+
+def _from_pyproject(path: Path) -> LintConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read it: {error}") from None
-    return data.get("tool", {}).get("ci-catalog")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return LintConfig(problems=[Problem(f"cannot read pyproject.toml: {error}", str(path), code="config")])
+    return _parsed(data.get("tool", {}).get("ci-catalog"), "[tool.ci-catalog]", path, (0, 0))
+
+
+def _parsed(section: Any, where: str, path: Path, place: tuple[int, int]) -> LintConfig:
+    try:
+        return parse_config(section, where)
+    except ConfigError as error:
+        return LintConfig(problems=[Problem(str(error), str(path), *place, code="config")])
 
 
 def parse_config(section: Any, where: str) -> LintConfig:
