@@ -17,12 +17,13 @@ from ci_catalog.cli import browse_command, commands, lint_command, versions_comm
 from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint.formats import FORMATS
+from ci_catalog.terminal import shown
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"ci-catalog: error: {message}", file=sys.stderr)
+        print(f"ci-catalog: error: {shown(message)}", file=sys.stderr)
         raise SystemExit(Exit.USAGE)
 
 
@@ -162,7 +163,7 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
     for name, command in (("list", listing), ("show", show), ("lint", lint)):
         command.add_argument("--gitlab", required=True, metavar="URL", help="the instance, e.g. https://gitlab.com")
         command.add_argument("--token-variable", default="GITLAB_TOKEN", metavar="NAME", help="read the token here")
-        command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (30)")
+        command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request, whole (30)")
         command.add_argument("--format", choices=("text", "json"), default="text")
         command.set_defaults(run=_remote(name))
 
@@ -206,7 +207,7 @@ def _run(argv: Sequence[str] | None) -> int:
 
 def _error(message: str) -> None:
     try:
-        print(f"ci-catalog: error: {message}", file=sys.stderr)
+        print(f"ci-catalog: error: {shown(message)}", file=sys.stderr)
     except OSError:
         pass  # stderr is gone too: the exit code is all that is left to say it
 
