@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -184,3 +187,58 @@ def test_check_reports_a_catalog_yml_that_is_not_a_mapping(cli, tmp_path: Path) 
         result.out.splitlines()[0]
         == f"{tmp_path / 'catalog.yml'}:1:1: error: catalog.yml must be a mapping (version, components, lint)"
     )
+
+
+# ----- what a file may hold that a report must not pass on raw -----
+
+HOSTILE_JOB = 'spec:\n  inputs: {}\n---\n"build\\e[2J\\e[H\\rci.yml: clean":\n  script: [make]\n'
+
+
+def test_lint_text_shows_control_characters_in_job_names_escaped(cli, tmp_path: Path) -> None:
+    path = tmp_path / "evil.yml"
+    path.write_text(HOSTILE_JOB, encoding="utf-8")
+    result = cli("lint", path)
+    assert result.code == 1
+    assert "\x1b" not in result.out and "\r" not in result.out
+    assert "Job `build\\x1b[2J\\x1b[H\\rci.yml: clean` has a fixed name" in result.out
+
+
+def test_junit_is_well_formed_xml_when_a_message_holds_control_characters(cli, tmp_path: Path) -> None:
+    path = tmp_path / "evil.yml"
+    path.write_text(HOSTILE_JOB, encoding="utf-8")
+    report = ElementTree.fromstring(cli("lint", path, "--format", "junit").out)
+    (failure,) = [f for f in report.iter("failure") if "fixed name" in (f.get("message") or "")]
+    assert "build\\x1b[2J" in (failure.get("message") or "")
+
+
+def _run_in_child(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """A child process: its stdout is bytes as a CI job stores them, not a test's text capture."""
+    command = [sys.executable, "-m", "ci_catalog", *map(os.fsdecode, args)]
+    return subprocess.run(command, capture_output=True, cwd=cwd, env={**os.environ, "CI_PROJECT_DIR": str(cwd)})
+
+
+@pytest.mark.parametrize("fmt", ["json", "codequality", "junit", "text"])
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format_without_raw_bytes(tmp_path: Path, fmt: str) -> None:
+    name = os.fsdecode(b"build-\xff.yml")
+    (tmp_path / name).write_text(PIPELINE, encoding="utf-8")
+    done = _run_in_child("lint", name, "--format", fmt, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert b"\xff" not in done.stdout
+    text = done.stdout.decode("utf-8")
+    if fmt in ("json", "codequality"):
+        paths = [row["path"] if fmt == "json" else row["location"]["path"] for row in json.loads(text)]
+        assert paths and all(os.fsencode(path) == b"build-\xff.yml" for path in paths)
+    elif fmt == "junit":
+        assert ElementTree.fromstring(text).find("testsuite/testcase").get("name") == "build-\\xff.yml"
+    else:
+        assert text.startswith("build-\\xff.yml:3:3: warning: [only-except]")
+
+
+@pytest.mark.parametrize("command", ["lint", "check"])
+def test_a_pyproject_toml_that_is_not_utf8_is_a_problem_naming_it(cli, tmp_path: Path, command: str) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "pyproject.toml").write_bytes(b"[tool.ci-catalog]\nignore = ['caf\xe9']\n")
+    result = cli(command, tmp_path)
+    assert result.code == 1
+    assert f"{tmp_path / 'pyproject.toml'}: error: " in result.out
+    assert "cannot read pyproject.toml: 'utf-8' codec can't decode byte 0xe9" in result.out

@@ -7,17 +7,18 @@ read, stale pages), 2 usage (no catalog there, an unknown component name).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from ci_catalog.browse import docs_pages, site
 from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
+from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint import unique_problems
 from ci_catalog.lint.config import find_config
 from ci_catalog.problems import Problem
+from ci_catalog.terminal import shown
 
 
 def open_catalog(folder: str) -> Catalog:
@@ -33,9 +34,9 @@ def open_catalog(folder: str) -> Catalog:
 def list_components(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.catalog)
     if args.format == "json":
-        print(json.dumps(catalog_dict(catalog), indent=2, ensure_ascii=False))
+        print(to_json(catalog_dict(catalog)))
     else:
-        sys.stdout.write(catalog_text(catalog))
+        sys.stdout.write(shown(catalog_text(catalog), keep="\n"))
     return _report(catalog.problems)
 
 
@@ -47,11 +48,11 @@ def show(args: argparse.Namespace) -> int:
         raise UsageError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
     view = component_view(catalog, component)
     if args.format == "json":
-        print(json.dumps(view.as_dict(), indent=2, ensure_ascii=False))
+        print(to_json(view.as_dict()))
     elif args.format == "markdown":
         sys.stdout.write(docs_pages.component_markdown(view))
     else:
-        sys.stdout.write(component_text(view))
+        sys.stdout.write(shown(component_text(view), keep="\n"))
     return _report(catalog.problems + view.problems)
 
 
@@ -87,7 +88,7 @@ def build_site(args: argparse.Namespace) -> int:
 
 def _report(problems: list[Problem], closing: str = "") -> int:
     for problem in problems:
-        print(f"{problem.where()}: {problem.severity}: {problem.message}", file=sys.stderr)
+        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message)}", file=sys.stderr)
     if problems and closing:
         print(closing, file=sys.stderr)
     return Exit.PROBLEMS if problems else Exit.OK

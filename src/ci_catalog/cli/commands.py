@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from ci_catalog.options import (
 )
 from ci_catalog.problems import Problem
 from ci_catalog.render import RenderOptions, RenderResult, render_path
+from ci_catalog.terminal import shown
 from ci_catalog.validate import schema_problems
 
 
@@ -34,7 +34,7 @@ def render(args: argparse.Namespace) -> int:
     if not result.ok:
         print(result.gitlab_message(), file=sys.stderr)
         for problem in result.problems:
-            print(f"  {problem.where()}: {problem.message}", file=sys.stderr)
+            print(f"  {shown(problem.where())}: {shown(problem.message)}", file=sys.stderr)
         return Exit.PROBLEMS
     sys.stdout.write(to_json(result.data) + "\n" if args.format == "json" else to_yaml(result.data))
     return Exit.OK
@@ -116,7 +116,7 @@ def _context(name: str, version: str) -> dict[str, Any]:
 
 def _print_reports(reports: list[FileReport], fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps([report.as_dict() for report in reports], indent=2, ensure_ascii=False))
+        print(to_json([report.as_dict() for report in reports]))
         return
     for report in reports:
         for problem in report.problems:
@@ -124,7 +124,7 @@ def _print_reports(reports: list[FileReport], fmt: str) -> None:
             if report.example is not None:
                 suffix += f" (example: {report.example})"
             rule = f"[{problem.code}] " if problem.code in RULES_BY_ID else ""
-            print(f"{problem.where()}: {problem.severity}: {rule}{problem.message}{suffix}")
+            print(f"{shown(problem.where())}: {problem.severity}: {rule}{shown(problem.message + suffix)}")
     bad = [report for report in reports if not report.valid]
     if bad:
         print(f"{len(bad)} of {len(reports)} files have problems", file=sys.stderr)

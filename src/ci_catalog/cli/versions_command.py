@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
+from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
+from ci_catalog.terminal import shown
 from ci_catalog.versions.catalog_history import catalog_at
 from ci_catalog.versions.gitrepo import GitError, GitRepo
 from ci_catalog.versions.interface_diff import Change, diff_catalogs, level, required_bump
@@ -35,7 +36,7 @@ def add_context_options(parser: argparse.ArgumentParser) -> None:
 def resolve(args: argparse.Namespace) -> int:
     report = _resolve(args)
     if args.format == "json":
-        print(json.dumps(_report_json(report), indent=2, ensure_ascii=False))
+        print(to_json(_report_json(report)))
     else:
         _print_resolutions(report)
     return Exit.OK if report.ok else Exit.PROBLEMS
@@ -79,7 +80,7 @@ def diff(args: argparse.Namespace) -> int:
             "changes": [change.as_dict() for change in changes],
             "problems": [problem.as_dict() | {"file": problem.file} for problem in problems],
         }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(to_json(payload))
     else:
         _print_problems(problems)
         _print_changes(changes, args.old, args.new)
@@ -174,7 +175,7 @@ def _print_resolutions(report: PipelineReport) -> None:
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         suffix = f" [{problem.json_path}]" if problem.json_path else ""
-        print(f"{problem.where()}: {problem.severity}: {problem.message}{suffix}")
+        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}")
 
 
 def _print_changes(changes: list[Change], old: str, new: str) -> None:
