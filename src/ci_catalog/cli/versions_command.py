@@ -71,7 +71,8 @@ def diff(args: argparse.Namespace) -> int:
     repo = _repository(args.catalog)
     old, new = catalog_at(repo, args.old), catalog_at(repo, args.new)
     problems = old.problems + new.problems
-    changes = diff_catalogs(old.interfaces, new.interfaces)
+    # A revision that names no commit has no interfaces: comparing with it would report every component removed.
+    changes = diff_catalogs(old.interfaces, new.interfaces) if old.sha and new.sha else []
     if args.format == "json":
         payload = {
             "old": args.old,
