@@ -626,3 +626,29 @@ def test_string_flags_in_a_real_component() -> None:
 def test_a_single_sentinel_value_in_a_real_component_is_not_reported() -> None:
     # `[[ "$[[ inputs.description ]]" == __release_changes.md ]]`: an open input with a special value.
     assert real_findings("closed-input-without-options", "Marcelotsvaz__gitlab", "templates", "release.yml") == []
+
+
+# --------------------------------------------------------- interpolation-without-header
+
+LEFT_AS_TEXT = "stays as written: GitLab interpolates only in a file with a `spec:` header"
+
+
+def test_interpolation_without_header_names_each_block_a_plain_file_leaves_as_text() -> None:
+    found = findings("interpolation-without-header", PLAIN_PIPELINE)
+    assert [(line, column, path) for line, column, path, _ in found] == [
+        (2, 9, "variables.NAME"),
+        (5, 11, "build.script[0]"),
+    ]
+    assert found[0][3].startswith(f"`$[[ inputs.name-list[0] ]]` {LEFT_AS_TEXT}")
+
+
+def test_interpolation_without_header_leaves_components_alone() -> None:
+    assert findings("interpolation-without-header", INVALID_HEADER) == []
+
+
+def test_lint_of_a_plain_file_with_blocks_says_gitlab_will_not_interpolate_them(cli, tmp_path: Path) -> None:
+    path = tmp_path / "ci.yml"
+    path.write_text("test:\n  stage: $[[ inputs.stage ]]\n  script: make test\n", encoding="utf-8")
+    result = cli("lint", path)
+    assert result.code == 1
+    assert f"{path}:2:10: error: [interpolation-without-header] `$[[ inputs.stage ]]` {LEFT_AS_TEXT}" in result.out

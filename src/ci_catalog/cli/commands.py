@@ -11,9 +11,11 @@ from typing import Any
 from ci_catalog.catalog import load_catalog
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
+from ci_catalog.functions import FEATURE_FLAGS
 from ci_catalog.lint import lint_catalog
 from ci_catalog.lint.config import find_config
 from ci_catalog.lint.rules import RULES_BY_ID
+from ci_catalog.loading import STDIN, load_source
 from ci_catalog.options import (
     parse_input_flags,
     read_component_context,
@@ -21,16 +23,15 @@ from ci_catalog.options import (
     read_yaml_file,
 )
 from ci_catalog.problems import Problem
-from ci_catalog.render import RenderOptions, RenderResult, render_path
+from ci_catalog.render import RenderOptions, RenderResult, render_loaded, render_path
 from ci_catalog.terminal import shown
 from ci_catalog.validate import schema_problems
 
 
 def render(args: argparse.Namespace) -> int:
-    if not Path(args.file).is_file():
-        raise UsageError(f"{args.file}: no such file (name a component or pipeline file)")
+    _check_source(args.file)
     options = _render_options(args)
-    result = render_path(args.file, options)
+    result = render_loaded(load_source(args.file), options)
     if not result.ok:
         print(result.gitlab_message(), file=sys.stderr)
         for problem in result.problems:
@@ -40,7 +41,22 @@ def render(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _check_source(name: str) -> None:
+    """A path `render` cannot read at all is a usage error; one it can (a FIFO, /dev/null, `-`) is read."""
+    path = Path(name)
+    if name == STDIN:
+        return
+    if path.is_dir():
+        raise UsageError(f"{name} is a folder, not a file: name a component or pipeline file")
+    if not path.exists():
+        raise UsageError(f"{name}: no such file (name a component or pipeline file, or - for standard input)")
+
+
 def _render_options(args: argparse.Namespace) -> RenderOptions:
+    unknown = sorted(set(args.feature) - FEATURE_FLAGS)
+    if unknown:
+        known = ", ".join(sorted(FEATURE_FLAGS))
+        raise UsageError(f"--feature {', '.join(unknown)}: no such GitLab feature flag here (known: {known})")
     options = RenderOptions(features=frozenset(args.feature))
     if args.inputs_file:
         options.inputs = read_yaml_file(args.inputs_file, "--inputs-file")
@@ -79,7 +95,7 @@ def validate_report(result: RenderResult) -> FileReport:
 
 
 def validate(args: argparse.Namespace) -> int:
-    reports = [validate_report(render_path(path)) for path in args.files]
+    reports = [validate_report(render_loaded(load_source(path), RenderOptions())) for path in args.files]
     _print_reports(reports, args.format)
     return Exit.OK if all(report.valid for report in reports) else Exit.PROBLEMS
 

@@ -21,6 +21,7 @@ from ci_catalog.lint.rules import (  # inputs
     hyphenated_input_indexed,  # inputs
     input_in_shell_unescaped,  # jobs
     input_without_description,  # inputs
+    interpolation_without_header,  # inputs
     job_name_not_from_input,  # jobs
     literal_secret_variable,  # jobs
     missing_readme,  # catalog
@@ -43,6 +44,7 @@ ALL_RULES: tuple[ModuleType, ...] = (
     undeclared_input,
     hyphenated_input_indexed,
     closed_input_without_options,
+    interpolation_without_header,
     # jobs
     only_except,
     job_name_not_from_input,
