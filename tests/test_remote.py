@@ -575,10 +575,11 @@ def test_an_answer_larger_than_the_cap_is_exit_4_and_never_held_whole(remote, gi
         assert "did not answer as GitLab's API does (an answer larger than 32 MiB)" in result.err
 
 
-@pytest.mark.parametrize("command", list(REMOTE_COMMANDS))
+@pytest.mark.parametrize("command", ["list", "lint"])
 def test_a_server_that_drips_its_answer_is_cut_off_at_the_timeout(gitlab: GitLabStandin, ci_file, command) -> None:
     """Each read gets a byte in time, so only a deadline for the whole request ends it (a child
-    process, so that a command that never ends fails the test instead of hanging it)."""
+    process, so that a command that never ends fails the test instead of hanging it). `list`
+    asks through httpx (GraphQL), `lint` through requests (REST); `show` shares `list`'s client."""
     gitlab.drip = 0.2
     args = ["remote", *REMOTE_COMMANDS[command](ci_file), "--gitlab", gitlab.url, "--timeout", "1"]
     done = subprocess.run([sys.executable, "-m", "ci_catalog", *args], capture_output=True, text=True, timeout=60)
