@@ -20,6 +20,8 @@ class Exit(IntEnum):
     """A bug: reported with a traceback."""
     REMOTE = 4
     """`remote` only: the GitLab instance could not answer, or not as GitLab does."""
+    INTERRUPTED = 130
+    """Stopped with Ctrl-C (128 + SIGINT, as shells report it)."""
 
 
 class UsageError(Exception):

@@ -198,7 +198,7 @@ def _run(argv: Sequence[str] | None) -> int:
     except (UsageError, StdoutFailed):
         raise
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
     except Exception:  # noqa: BLE001 -- the edge: anything unexpected is a bug, reported as one
         print("ci-catalog: internal error (please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
