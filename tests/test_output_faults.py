@@ -2,9 +2,10 @@
 full or missing place. Every command ends with exit 2 and a message that names what could
 not be written and why; never with a traceback (exit 3), and never with a file half-written.
 
-The property drives every subcommand (the list is checked against the parser, so a new
+The properties drive every subcommand (the list is checked against the parser, so a new
 command must join it) with a standard output that takes a generated number of characters
-and then fails as a closed pipe or a full disk does. The real faults follow: `/dev/full`,
+and then fails as a closed pipe or a full disk does, and every command that writes files
+with a place it cannot write, whatever its standard output does meanwhile. The real faults follow: `/dev/full`,
 a pipe whose reader is gone, and small tmpfs mounts that are read-only or full (root only).
 """
 
@@ -143,6 +144,44 @@ def test_a_failing_standard_output_is_exit_2_with_a_message_whenever_it_fails(
         assert f"ci-catalog: error: cannot write to standard output: {reason}" in err
     else:
         assert code in (0, 1, 4), err
+
+
+# Commands that write a file or folder, each with places it cannot write: /proc takes no new
+# file (from root either), a file stands where a folder must go, a folder where a file must.
+UNWRITABLE = {
+    "lint --output /proc/…": lambda ws: ["lint", str(ws.root), "--output", "/proc/ci-catalog-report.xml"],
+    "lint --output FOLDER": lambda ws: ["lint", str(ws.root), "--output", str(ws.root)],
+    "site /proc/…": lambda ws: ["site", "/proc/ci-catalog-site", "--catalog", str(ws.root)],
+    "site FILE/…": lambda ws: ["site", str(ws.component / "public"), "--catalog", str(ws.root)],
+    "docs into a file": lambda ws: ["docs", str(ws.component.parent / "catalog-docs-blocked")],
+}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    command=st.sampled_from(sorted(UNWRITABLE)),
+    room=st.integers(0, 200),
+    error=st.sampled_from([errno.EPIPE, errno.ENOSPC]),
+)
+def test_an_unwritable_output_is_exit_2_with_a_message_whatever_stdout_does(
+    workspace: Workspace, blocked_docs: Path, command: str, room: int, error: int
+) -> None:
+    stdout = FailingStdout(room, error)
+    code, err = run_with_stdout(UNWRITABLE[command](workspace), stdout)
+    assert code == 2, err
+    assert err.startswith("ci-catalog: error: cannot "), err
+    assert "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def blocked_docs(workspace: Workspace) -> Path:
+    """A copy of the catalog whose `docs/components` is a file, so `docs` cannot write its pages."""
+    root = workspace.component.parent / "catalog-docs-blocked"
+    shutil.copytree(workspace.root / "templates", root / "templates")
+    shutil.copy(workspace.root / "catalog.yml", root / "catalog.yml")
+    (root / "docs").mkdir()
+    (root / "docs" / "components").write_text("not a folder\n", encoding="utf-8")
+    return root
 
 
 @pytest.mark.parametrize(

@@ -77,10 +77,7 @@ def write_text(path: Path, text: str, within: Path | None = None) -> None:
 def replace_tree(out: Path, files: dict[str, str], within: Path | None = None) -> None:
     """Make folder `out` hold exactly `files` (relative path -> text): built beside it, swapped in whole."""
     target = real_path(out, within)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise _error(out, error) from None
+    make_folder(target.parent, named=out.parent)
     remove_stale_staging(target)
     staging = _staging_name(target, "new")
     try:
@@ -93,6 +90,19 @@ def replace_tree(out: Path, files: dict[str, str], within: Path | None = None) -
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def make_folder(path: Path, within: Path | None = None, named: Path | None = None) -> Path:
+    """Make folder `path` (and those above it) unless it exists; returns where it is."""
+    target = real_path(path, within)
+    shown = named or path
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise WriteError(f"cannot create {shown}: a file stands where the folder must go") from None
+    except OSError as error:
+        raise WriteError(f"cannot create {shown}: {reason(error)}") from None
+    return target
 
 
 def remove_file(path: Path, within: Path | None = None) -> None:
@@ -229,4 +239,7 @@ def _running(pid: int) -> bool:
 
 
 def _error(path: Path, error: OSError) -> WriteError:
+    if error.errno == errno.ENOENT and path.parent.is_dir():
+        # The folder is there, yet a file cannot be made in it: /proc, say.
+        return WriteError(f"cannot write {path}: the folder {path.parent} takes no new files")
     return WriteError(f"cannot write {path}: {reason(error)}")
