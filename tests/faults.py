@@ -2,7 +2,8 @@
 
 - `FailingProxy`: an HTTP proxy on 127.0.0.1 in front of a real server (the registry, the
   package index) that answers chosen requests with an error instead of forwarding them.
-- `full_filesystem`: a tiny tmpfs, filled up, for a report to be written into (root only).
+- `full_filesystem`: a tiny tmpfs, filled up, for a report to be written into (root only);
+  `small_filesystem`, `fill_up` and `make_read_only` to fill one or make it read-only later.
 - `assert_secret_absent`: a secret appears in no job log of a pipeline run.
 """
 
@@ -115,23 +116,40 @@ def registry_writes(method: str, path: str) -> bool:
 
 
 @contextmanager
-def full_filesystem(mount_point: Path, size: str = "64k") -> Iterator[Path]:
-    """A tmpfs of `size` at `mount_point`, filled to the last byte; unmounted afterwards."""
+def small_filesystem(mount_point: Path, size: str = "64k") -> Iterator[Path]:
+    """A tmpfs of `size` at `mount_point`, empty; unmounted afterwards (root only)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     mount_point.mkdir(parents=True, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)], check=True)
     try:
-        try:
-            with (mount_point / "filler").open("wb") as filler:
-                while True:
-                    filler.write(b"\0" * 4096)
-                    filler.flush()
-        except OSError:
-            pass
         yield mount_point
     finally:
         subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
+
+
+def fill_up(mount_point: Path) -> None:
+    """Write to a file on the file system until no byte more fits."""
+    try:
+        with (mount_point / "filler").open("wb") as filler:
+            while True:
+                filler.write(b"\0" * 4096)
+                filler.flush()
+    except OSError:
+        pass
+
+
+def make_read_only(mount_point: Path) -> None:
+    """Remount a `small_filesystem` read-only: every write to it fails with EROFS, even root's."""
+    subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
+
+
+@contextmanager
+def full_filesystem(mount_point: Path, size: str = "64k") -> Iterator[Path]:
+    """A tmpfs of `size` at `mount_point`, filled to the last byte; unmounted afterwards."""
+    with small_filesystem(mount_point, size) as mounted:
+        fill_up(mounted)
+        yield mounted
 
 
 def assert_secret_absent(run: PipelineRun, secret: str) -> None:

@@ -11,6 +11,9 @@ fields and the API's 401/403/404 bodies. The lint verdict itself is whatever the
 Like GitLab, it takes the token in `PRIVATE-TOKEN` or `Authorization: Bearer`, answers a wrong
 token with 401 (GraphQL: `{"errors": [{"message": "Invalid token"}]}`), shows anonymous callers
 public projects only, and hides what a caller may not see behind 404 / the resource-access error.
+
+For the hostile-server tests it can also answer every request with a redirect, an answer
+that drips one byte at a time forever, or an answer of a given (huge) size.
 """
 
 from __future__ import annotations
@@ -93,6 +96,12 @@ class GitLabStandin:
     """Seconds to wait before each answer: a slow instance."""
     override: tuple[int, str, bytes] | None = None
     """(status, content type, body) to answer every request with: a proxy page, an old GitLab."""
+    redirect: tuple[int, str] | None = None
+    """(status, Location) to answer every request with: a proxy or a hostile server sending the client on."""
+    drip: float | None = None
+    """Seconds between the bytes of an endless answer: a server that never finishes answering."""
+    answer_bytes: int = 0
+    """With a value: answer every request with this many bytes of a JSON string, sent as they are made."""
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
 
@@ -225,6 +234,12 @@ def _handler(standin: GitLabStandin) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length)
             standin.requests.append({"method": "POST", "path": self.path, "headers": dict(self.headers), "body": raw})
             time.sleep(standin.delay)
+            if standin.redirect is not None:
+                return self._redirect(*standin.redirect)
+            if standin.drip is not None:
+                return self._drip(standin.drip)
+            if standin.answer_bytes:
+                return self._huge(standin.answer_bytes)
             if standin.override is not None:
                 status, content_type, body = standin.override
                 return self._send(status, body, content_type)
@@ -240,6 +255,40 @@ def _handler(standin: GitLabStandin) -> type[BaseHTTPRequestHandler]:
                 project_key = self.path[len(prefix) : -len(suffix)]
                 return self._json(*standin.lint(project_key, json.loads(raw or b"{}"), caller))
             return self._json(404, {"error": "404 Not Found"})
+
+        def _redirect(self, status: int, location: str) -> None:
+            self.send_response(status)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _drip(self, interval: float) -> None:
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(10**9))
+                self.end_headers()
+                self.wfile.write(b'{"data": "')
+                while True:
+                    time.sleep(interval)
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def _huge(self, size: int) -> None:
+            chunk = b"x" * (1024 * 1024)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(size + 4))
+                self.end_headers()
+                self.wfile.write(b'["')
+                for _ in range(size // len(chunk)):
+                    self.wfile.write(chunk)
+                self.wfile.write(b'"]')
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
         def _json(self, status: int, data: Any) -> None:
             self._send(status, json.dumps(data).encode(), "application/json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -108,7 +109,11 @@ def test_a_broken_variables_file_is_a_usage_error_naming_the_place(cli, componen
 
 
 def test_component_context_fills_component_fields(cli, tmp_path: Path) -> None:
-    path = write(tmp_path, "c.yml", "spec:\n  component: [name, version]\n---\nj: $[[ component.name ]]@$[[ component.version ]]\n")
+    path = write(
+        tmp_path,
+        "c.yml",
+        "spec:\n  component: [name, version]\n---\nj: $[[ component.name ]]@$[[ component.version ]]\n",
+    )
     context = write(tmp_path, "ctx.yml", "name: uv-cache\nsha: abc\nversion: '1.2.0'\nreference: '1.2'\n")
     result = cli("render", path, "--component-context", context, "--format", "json")
     assert json.loads(result.out) == {"j": "uv-cache@1.2.0"}
@@ -136,8 +141,12 @@ def test_validate_reports_required_inputs_missing(cli, tmp_path: Path) -> None:
 
 
 def test_check_renders_every_example_of_every_component(cli, tmp_path: Path) -> None:
-    write(tmp_path, "catalog.yml", "version: 1.0.0\ncomponents:\n  a:\n    examples:\n      - {name: one, inputs: {}}\n"
-                                   "      - {name: two, inputs: {who: x}}\n")
+    write(
+        tmp_path,
+        "catalog.yml",
+        "version: 1.0.0\ncomponents:\n  a:\n    examples:\n      - {name: one, inputs: {}}\n"
+        "      - {name: two, inputs: {who: x}}\n",
+    )
     write(tmp_path, "README.md", "# A catalog\n")
     (tmp_path / "templates").mkdir()
     described = COMPONENT.replace("      default:", "      description: An input.\n      default:")  # no lint finding
@@ -179,6 +188,51 @@ def test_check_passes_on_this_catalog(cli) -> None:
 def test_the_installed_command_runs_as_a_program(component: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "ci_catalog", "render", str(component), "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 0 and json.loads(completed.stdout)["test-job"]["stage"] == "test"
+
+
+PIPE_JOB = "job:\n  script: [make]\n"
+
+
+def test_render_of_a_folder_says_it_is_a_folder_not_that_it_does_not_exist(cli, tmp_path: Path) -> None:
+    result = cli("render", tmp_path)
+    assert result.code == 2
+    assert result.err == f"ci-catalog: error: {tmp_path} is a folder, not a file: name a component or pipeline file\n"
+
+
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_a_dash_reads_standard_input_in_render_and_validate(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ci_catalog", command, "-", "--format", "json"],
+        input=PIPE_JOB.replace("[make]", "make"),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data == {"job": {"script": "make"}} if command == "render" else data[0]["path"] == "<stdin>"
+
+
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_a_fifo_or_dev_null_is_read_as_any_file_is(cli, tmp_path: Path, command: str) -> None:
+    fifo = tmp_path / "pipe.yml"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"printf '{PIPE_JOB}' > '{fifo}'"])
+    try:
+        assert cli(command, fifo).code == 0
+    finally:
+        writer.wait(timeout=10)
+    empty = tmp_path / "empty.yml"
+    empty.write_text("", encoding="utf-8")
+    assert cli(command, "/dev/null").out == cli(command, empty).out.replace(str(empty), "/dev/null")
+
+
+def test_an_unknown_feature_flag_is_a_usage_error_naming_the_known_ones(cli, component: Path) -> None:
+    result = cli("render", component, "--feature", "ci_interpolation_splt_function")
+    assert result.code == 2
+    assert "--feature ci_interpolation_splt_function: no such GitLab feature flag here" in result.err
+    assert "(known: ci_interpolation_split_function)" in result.err

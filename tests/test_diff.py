@@ -189,3 +189,17 @@ def test_a_revision_that_does_not_exist_is_reported(cli, tmp_path: Path) -> None
     result = cli("diff", "old", "9.9.9", "--catalog", repo.root)
     assert result.code == 1
     assert "error: `9.9.9` names no commit of" in result.out
+
+
+@pytest.mark.parametrize("target", ["tree", "blob", "missing"])
+def test_a_revision_that_names_no_commit_is_reported_with_no_changes(cli, tmp_path: Path, target: str) -> None:
+    repo = catalog_pair(tmp_path, {"templates/build.yml": component("1")}, {})
+    if target == "tree":
+        repo.git("tag", "-a", "2.0.0", "-m", "a tree", "old^{tree}")
+    elif target == "blob":
+        repo.git("tag", "2.0.0", repo.git("rev-parse", "old:templates/build.yml"))
+    result = cli("diff", "old", "2.0.0", "--catalog", repo.root, "--format", "json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["changes"] == [] and report["bump"] == "none"
+    assert ["`2.0.0` names no commit" in problem["message"] for problem in report["problems"]] == [True]

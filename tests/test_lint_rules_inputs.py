@@ -712,3 +712,29 @@ def test_inputs_an_include_passes_are_read_in_pipeline_files_too() -> None:
 @pytest.mark.parametrize("value", ['"3.10"', "'3.10'", "3.9", "1.0", "3.1", "310", "3.10.1", "!!str 3.10", "v3.10"])
 def test_values_gitlab_writes_as_they_are_written_are_not_reported(value: str) -> None:
     assert findings(FLOAT, version_component(f"      default: {value}\n")) == []
+
+
+# --------------------------------------------------------- interpolation-without-header
+
+LEFT_AS_TEXT = "stays as written: GitLab interpolates only in a file with a `spec:` header"
+
+
+def test_interpolation_without_header_names_each_block_a_plain_file_leaves_as_text() -> None:
+    found = findings("interpolation-without-header", PLAIN_PIPELINE)
+    assert [(line, column, path) for line, column, path, _ in found] == [
+        (2, 9, "variables.NAME"),
+        (5, 11, "build.script[0]"),
+    ]
+    assert found[0][3].startswith(f"`$[[ inputs.name-list[0] ]]` {LEFT_AS_TEXT}")
+
+
+def test_interpolation_without_header_leaves_components_alone() -> None:
+    assert findings("interpolation-without-header", INVALID_HEADER) == []
+
+
+def test_lint_of_a_plain_file_with_blocks_says_gitlab_will_not_interpolate_them(cli, tmp_path: Path) -> None:
+    path = tmp_path / "ci.yml"
+    path.write_text("test:\n  stage: $[[ inputs.stage ]]\n  script: make test\n", encoding="utf-8")
+    result = cli("lint", path)
+    assert result.code == 1
+    assert f"{path}:2:10: error: [interpolation-without-header] `$[[ inputs.stage ]]` {LEFT_AS_TEXT}" in result.out

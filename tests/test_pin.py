@@ -135,3 +135,15 @@ def test_nothing_is_written_when_a_reference_does_not_resolve(cli, catalog: GitC
     assert f"error: Component '{ADDRESS}@9.9.9' - content not found" in result.out
     assert "not pinned: fix the problems above first" in result.err
     assert pipeline.read_bytes() == before
+
+
+def test_write_through_a_linked_pipeline_pins_the_file_it_names_and_keeps_the_link(
+    cli, catalog: GitCatalog, pipeline: Path
+) -> None:
+    link = pipeline.with_name("linked-ci.yml")
+    link.symlink_to(pipeline.name)
+    result = cli("pin", link, "--catalog", catalog.root, "--server-fqdn", HOST, "--write")
+    assert result.code == 0, result.out
+    assert link.is_symlink() and link.resolve() == pipeline
+    assert f"{ADDRESS}@1.1.0" in pipeline.read_text(encoding="utf-8")
+    assert sorted(path.name for path in pipeline.parent.iterdir()) == [".gitlab-ci.yml", "ci", "linked-ci.yml"]

@@ -149,4 +149,4 @@ def test_a_catalog_version_that_is_not_semver_fails(cli, released: GitCatalog) -
     released.commit("prepare", {"catalog.yml": manifest("'2.0'")})
     result = cli("release", "check", "--catalog", released.root)
     assert result.code == 1
-    assert "catalog.yml: error: `version: 2.0` is not a semantic version like 1.2.0" in result.out
+    assert "catalog.yml:1:1: error: `version: 2.0` is not a semantic version like 1.2.0" in result.out

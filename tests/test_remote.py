@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -396,3 +398,196 @@ def test_remote_list_against_a_real_gitlab(cli) -> None:
     assert token not in result.out and token not in result.err
     assert result.code == 0, result.err
     assert all({"name", "full_path", "latest_version"} <= set(entry) for entry in json.loads(result.out))
+
+
+# -- hostile servers: redirects, echoes, escapes, malformed and endless answers ------------------
+
+
+@pytest.fixture
+def other_host() -> Iterator[GitLabStandin]:
+    """A second server, on `localhost` rather than 127.0.0.1: where a redirect would send the token."""
+    with RunningStandin(GitLabStandin(token=TOKEN, projects=catalog_projects())) as standin:
+        standin.url = standin.url.replace("127.0.0.1", "localhost")
+        yield standin
+
+
+REMOTE_COMMANDS = {
+    "list": lambda ci_file: ("list",),
+    "show": lambda ci_file: ("show", "ci/python-ci"),
+    "lint": lambda ci_file: ("lint", "--project", "1", str(ci_file)),
+}
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("command", list(REMOTE_COMMANDS))
+def test_a_redirect_is_exit_4_naming_where_it_pointed_and_the_token_goes_nowhere(
+    remote, gitlab: GitLabStandin, other_host: GitLabStandin, ci_file, command: str, status: int
+) -> None:
+    target = f"{other_host.url}/api/v4/projects/1/ci/lint"
+    gitlab.redirect = (status, target)
+    result = remote(*REMOTE_COMMANDS[command](ci_file))
+    assert (result.code, result.out) == (EXIT_REMOTE, "")
+    host = gitlab.url.removeprefix("http://")
+    assert f"GitLab at {host} answered {status} " in result.err and f" to {target} instead" in result.err
+    assert f"never to {other_host.url.removeprefix('http://')}" in result.err and "--gitlab" in result.err
+    assert other_host.requests == []
+
+
+def test_a_token_read_from_a_file_with_crlf_line_ends_is_trimmed_with_a_warning(remote, monkeypatch, ci_file) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN + "\r\n")
+    for args in (("list",), ("lint", "--project", "1", str(ci_file))):
+        result = remote(*args)
+        assert result.code == 0, result.err
+        assert "warning: $GITLAB_TOKEN has spaces or a line end around the token" in result.err
+        assert "\r" not in result.err
+
+
+@pytest.mark.parametrize("token", [f"{TOKEN}\x1bx", f"glpat-{TOKEN} second", f"{TOKEN}é"])
+def test_a_token_with_a_character_no_token_has_is_refused_without_showing_it(remote, monkeypatch, token: str) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", token)
+    result = remote("list")
+    assert result.code == 2
+    assert "$GITLAB_TOKEN holds a character no token has" in result.err
+    assert TOKEN not in result.err
+
+
+@pytest.mark.parametrize("echo", [TOKEN.upper(), TOKEN.lower(), json.dumps(TOKEN + "\r")])
+@pytest.mark.parametrize("command", list(REMOTE_COMMANDS))
+def test_a_server_that_echoes_the_token_in_any_form_never_gets_it_printed(
+    remote, gitlab: GitLabStandin, ci_file, command: str, echo: str
+) -> None:
+    gitlab.override = (500, "text/plain", f"bad token {echo} in request".encode())
+    result = remote(*REMOTE_COMMANDS[command](ci_file))
+    assert result.code == EXIT_REMOTE
+    assert "answered HTTP 500" in result.err
+    assert TOKEN.lower() not in result.err.lower()
+
+
+HOSTILE_TEXT = "\x1b[2J\x1b[H\rci.yml: valid\x07\u202e"
+HOSTILE_SHOWN = "\\x1b[2J\\x1b[H\\rci.yml: valid\\x07\\u202e"
+
+
+def test_list_shows_control_characters_in_names_and_descriptions_escaped(remote, gitlab: GitLabStandin) -> None:
+    gitlab.projects = [Project(1, f"ci/evil{HOSTILE_TEXT}", HOSTILE_TEXT, versions=[])]
+    result = remote("list")
+    assert result.code == 0
+    assert "\x1b" not in result.out and "\r" not in result.out and "\u202e" not in result.out
+    assert f"ci/evil{HOSTILE_SHOWN}" in result.out and result.out.count("\\x1b[2J\\x1b[H") == 2
+
+
+def test_show_shows_control_characters_in_components_and_inputs_escaped(remote, gitlab: GitLabStandin) -> None:
+    component = {
+        "name": f"build{HOSTILE_TEXT}",
+        "includePath": f"x/build@1{HOSTILE_TEXT}",
+        "inputs": [
+            {
+                "name": f"in{HOSTILE_TEXT}",
+                "default": HOSTILE_TEXT,
+                "description": HOSTILE_TEXT,
+                "regex": HOSTILE_TEXT,
+                "required": False,
+                "type": "STRING",
+            }
+        ],
+    }
+    gitlab.projects = [
+        Project(1, "ci/x", HOSTILE_TEXT, versions=[CatalogVersion(f"1{HOSTILE_TEXT}", "t", [component])])
+    ]
+    result = remote("show", "ci/x")
+    assert result.code == 0, result.err
+    assert not any(char in result.out for char in "\x1b\r\x07\u202e")
+    assert result.out.count("\\x1b[2J\\x1b[H") == 9
+
+
+def test_lint_shows_control_characters_in_gitlabs_messages_escaped(remote, gitlab: GitLabStandin, ci_file) -> None:
+    gitlab.lint_answer = {"valid": False, "errors": [HOSTILE_TEXT], "warnings": [f"w\n{ci_file}: valid"]}
+    result = remote("lint", "--project", "1", str(ci_file))
+    assert result.code == 1
+    assert result.out.splitlines()[1:] == [
+        f"{ci_file}: error: {HOSTILE_SHOWN}",
+        f"{ci_file}: warning: w\\n{ci_file}: valid",
+    ]
+
+
+MALFORMED = {
+    "a description that is a list": {
+        "data": {
+            "ciCatalogResources": {
+                "nodes": [{"name": "a", "fullPath": "a/b", "description": ["x"]}],
+                "pageInfo": {"hasNextPage": False, "endCursor": None},
+            }
+        }
+    },
+    "neither data nor errors": {"extensions": {}},
+    "data and errors both null": {"data": None, "errors": None},
+    "an empty errors list": {"errors": []},
+    "nodes that are not a list": {"data": {"ciCatalogResources": {"nodes": 3, "pageInfo": {}}}},
+    "a page info without hasNextPage": {"data": {"ciCatalogResources": {"nodes": [], "pageInfo": {}}}},
+    "a version name that is a number": {
+        "data": {
+            "ciCatalogResources": {
+                "nodes": [{"name": "a", "versions": {"nodes": [{"name": 1}]}}],
+                "pageInfo": {"hasNextPage": False, "endCursor": None},
+            }
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("answer", list(MALFORMED))
+def test_a_graphql_answer_not_shaped_as_gitlab_documents_is_exit_4(remote, gitlab: GitLabStandin, answer: str) -> None:
+    gitlab.override = (200, "application/json", json.dumps(MALFORMED[answer]).encode())
+    result = remote("list")
+    assert (result.code, result.out) == (EXIT_REMOTE, "")
+    assert f"{gitlab.url} did not answer as GitLab's API does" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    "answer", [{"valid": True, "errors": "x"}, {"valid": True, "warnings": [{"a": 1}]}, {"valid": "yes"}, [1]]
+)
+def test_a_lint_answer_not_shaped_as_gitlab_documents_is_exit_4(remote, gitlab: GitLabStandin, ci_file, answer) -> None:
+    gitlab.override = (200, "application/json", json.dumps(answer).encode())
+    result = remote("lint", "--project", "1", str(ci_file))
+    assert (result.code, result.out) == (EXIT_REMOTE, "")
+    assert f"{gitlab.url} did not answer as GitLab's API does" in result.err
+
+
+def test_a_cursor_that_never_advances_is_exit_4_not_a_silent_stop(remote, gitlab: GitLabStandin) -> None:
+    page = {"data": {"ciCatalogResources": {"nodes": [], "pageInfo": {"hasNextPage": True, "endCursor": "same"}}}}
+    gitlab.override = (200, "application/json", json.dumps(page).encode())
+    result = remote("list")
+    assert result.code == EXIT_REMOTE and "gives the same page cursor again" in result.err
+
+
+def test_pagination_that_never_ends_is_exit_4_after_the_page_limit(remote, gitlab: GitLabStandin, monkeypatch) -> None:
+    monkeypatch.setattr("ci_catalog.remote.client.MAX_PAGES", 2)
+    gitlab.max_page_size = 1
+    result = remote("list")
+    assert (result.code, result.out) == (EXIT_REMOTE, "")
+    assert "listed more than 2 pages of 100 catalog resources" in result.err and "--search" in result.err
+
+
+def test_an_answer_larger_than_the_cap_is_exit_4_and_never_held_whole(remote, gitlab: GitLabStandin, ci_file) -> None:
+    gitlab.answer_bytes = 40 * 1024 * 1024
+    for args in (("list",), ("lint", "--project", "1", str(ci_file))):
+        result = remote(*args)
+        assert result.code == EXIT_REMOTE, args
+        assert "did not answer as GitLab's API does (an answer larger than 32 MiB)" in result.err
+
+
+@pytest.mark.parametrize("command", ["list", "lint"])
+def test_a_server_that_drips_its_answer_is_cut_off_at_the_timeout(gitlab: GitLabStandin, ci_file, command) -> None:
+    """Each read gets a byte in time, so only a deadline for the whole request ends it (a child
+    process, so that a command that never ends fails the test instead of hanging it). `list`
+    asks through httpx (GraphQL), `lint` through requests (REST); `show` shares `list`'s client."""
+    gitlab.drip = 0.2
+    args = ["remote", *REMOTE_COMMANDS[command](ci_file), "--gitlab", gitlab.url, "--timeout", "1"]
+    done = subprocess.run([sys.executable, "-m", "ci_catalog", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_REMOTE, done.stderr
+    assert "did not answer within 1s" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1"])
+def test_a_timeout_that_is_no_positive_number_of_seconds_is_a_usage_error(remote, value: str) -> None:
+    result = remote("list", f"--timeout={value}")
+    assert result.code == 2 and "give a number of seconds above 0" in result.err

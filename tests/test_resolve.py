@@ -260,3 +260,36 @@ def test_a_catalog_that_is_not_a_git_repository_is_a_usage_error(cli, tmp_path: 
     result = cli("resolve", pipeline, "--catalog", tmp_path)
     assert result.code == 2
     assert "not a git repository; --catalog names the catalog's clone" in result.err
+
+
+@pytest.mark.parametrize("revision", ["HEAD", "refs/heads/main", "refs/tags/1.1.1", "feature~1"])
+def test_any_revision_git_resolves_is_found_as_gitlabs_project_commit_finds_it(
+    resolve, catalog: GitCatalog, revision: str
+) -> None:
+    result = resolve(f"{ADDRESS}@{revision}", extra=("--format", "json"))
+    assert result.code == 0, result.out
+    resolved = json.loads(result.out)["includes"][0]["resolved"]
+    assert (resolved["sha"], resolved["kind"], resolved["pinned"]) == (
+        catalog.git("rev-parse", f"{revision}^{{commit}}"),
+        "revision",
+        False,
+    )
+
+
+@pytest.fixture
+def odd_tags(tmp_path: Path) -> GitCatalog:
+    """Releases 1.0.0 and 1.1.0, and semver tags that name a tree (2.0.0) and a blob (3.0.0)."""
+    repo = GitCatalog(tmp_path / "odd")
+    repo.release("1.0.0")
+    repo.release("1.1.0")
+    repo.git("tag", "-a", "2.0.0", "-m", "a tree", "HEAD^{tree}")
+    repo.git("tag", "3.0.0", repo.git("rev-parse", "HEAD:README.md"))
+    return repo
+
+
+def test_a_tag_on_a_tree_or_a_blob_is_no_release_so_latest_passes_it_by(cli, odd_tags: GitCatalog, tmp_path) -> None:
+    pipeline = tmp_path / ".gitlab-ci.yml"
+    pipeline.write_text(f"include:\n  - component: {ADDRESS}@~latest\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", odd_tags.root, "--server-fqdn", HOST)
+    assert result.code == 0, result.out
+    assert resolved_to(result)[0].startswith("1.1.0 (~latest")

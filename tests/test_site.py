@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -202,18 +204,78 @@ def test_site_refuses_to_replace_a_folder_it_did_not_build(cli, catalog: Path, t
     assert (tmp_path / "mine" / "thesis.txt").read_text(encoding="utf-8") == "precious"
 
 
+def test_site_refuses_to_replace_a_folder_that_holds_the_catalog(cli, catalog: Path, tmp_path: Path) -> None:
+    git(catalog, "init", "-q")
+    assert build(cli, catalog, tmp_path / "public").code == 0
+    catalog.rename(tmp_path / "public" / "catalog")
+    moved = tmp_path / "public" / "catalog"
+    result = build(cli, moved, tmp_path / "public")
+    assert result.code == 2
+    assert f"{tmp_path / 'public'} holds the catalog {moved}" in result.err
+    assert (moved / ".git").is_dir() and (moved / "templates" / "greeter" / "template.yml").is_file()
+
+
+def test_site_refuses_to_replace_its_own_folder_once_it_holds_other_files(
+    cli, catalog: Path, tmp_path: Path
+) -> None:
+    build(cli, catalog, tmp_path / "out")
+    (tmp_path / "out" / "notes").mkdir()
+    (tmp_path / "out" / "notes" / "thesis.txt").write_text("precious", encoding="utf-8")
+    result = build(cli, catalog, tmp_path / "out")
+    assert result.code == 2
+    assert "holds files an earlier `ci-catalog site` did not write (notes/thesis.txt)" in result.err
+    assert (tmp_path / "out" / "notes" / "thesis.txt").read_text(encoding="utf-8") == "precious"
+
+
+def test_site_replaces_a_site_an_older_version_built_without_a_file_list(cli, catalog: Path, tmp_path: Path) -> None:
+    build(cli, catalog, tmp_path / "out")
+    old_marker = "Built by `ci-catalog site`; the next build replaces this folder whole.\n"
+    (tmp_path / "out" / site.SITE_MARKER).write_text(old_marker, encoding="utf-8")
+    assert build(cli, catalog, tmp_path / "out").code == 0
+
+
+def test_site_through_a_link_rebuilds_the_folder_it_names_and_keeps_the_link(
+    cli, catalog: Path, tmp_path: Path
+) -> None:
+    build(cli, catalog, tmp_path / "real")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (catalog / "catalog.yml").write_text(MANIFEST.replace("Greets someone.", "Greets all."), encoding="utf-8")
+    result = build(cli, catalog, tmp_path / "link")
+    assert result.code == 0, result.err
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "link").resolve() == tmp_path / "real"
+    assert "Greets all." in read(tmp_path / "real", "index.html")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["catalog", "link", "real"]
+
+
+def test_what_a_killed_build_staged_is_removed_by_the_next_build(cli, catalog: Path, tmp_path: Path) -> None:
+    build(cli, catalog, tmp_path / "out")
+    # A real `site` run, killed by SIGKILL while it writes its staging folder.
+    killed = (
+        "import os, signal, sys\n"
+        "import ci_catalog.writing as writing\n"
+        "writing._write_file = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "from ci_catalog.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killed, "site", str(tmp_path / "out"), "--catalog", str(catalog)])
+    assert done.returncode == -signal.SIGKILL
+    assert len([path for path in tmp_path.iterdir() if path.name.startswith(".out.")]) == 1
+    assert build(cli, catalog, tmp_path / "out").code == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["catalog", "out"]
+
+
 def test_a_failed_build_leaves_the_old_site_and_no_temporary_folder(
     cli, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(cli, catalog, tmp_path / "out")
     before = read(tmp_path / "out", "index.html")
     (catalog / "catalog.yml").write_text(MANIFEST.replace("Greets someone.", "Greets all."), encoding="utf-8")
-    write_tree = site.write_tree
+    replace_tree = site.replace_tree
 
     def break_halfway(out: Path, files: dict[str, str]) -> None:
-        write_tree(out, {**files, "zz-last.html": None})  # type: ignore[dict-item] -- fails on the last file
+        replace_tree(out, {**files, "zz-last.html": None})  # type: ignore[dict-item] -- fails on the last file
 
-    monkeypatch.setattr(site, "write_tree", break_halfway)
+    monkeypatch.setattr(site, "replace_tree", break_halfway)
     result = build(cli, catalog, tmp_path / "out")
     assert result.code == 3
     assert read(tmp_path / "out", "index.html") == before

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import semver
+
 from ci_catalog.problems import Marks, Problem
 from ci_catalog.yamlread import YamlError, read_document
 
@@ -47,6 +49,8 @@ class Catalog:
     project: str = DEFAULT_PROJECT
     components: list[Component] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Every file under templates/ (see `template_files`), for rules about the layout.
+    files: list[Path] = field(default_factory=list)
     # catalog.yml's `components` mapping as written (None: no such mapping), and where
     # each of its keys stands, for rules that compare it with templates/.
     entries: dict[str, Any] | None = None
@@ -70,10 +74,69 @@ def component_paths(root: Path, files: list[Path]) -> list[Path]:
     return sorted(path for path in files if COMPONENT_PATH.match(relative(root, path)))
 
 
-def discover_templates(root: Path) -> dict[str, Path]:
+@dataclass
+class TemplateFiles:
+    """What `templates/` holds: its files in path order, and the links that were refused."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def template_files(root: Path) -> TemplateFiles:
+    """Every file under the catalog's `templates/`: the one place that looks there.
+
+    A link that leads out of the catalog is a problem and is never read: GitLab stores a
+    link as a file holding the target's path and never follows it, so only a local
+    checkout could see what it points at (`/etc/shadow`, another project), and `show`,
+    `docs` and `site` would publish it. Links inside the catalog are followed.
+    """
+    found = TemplateFiles()
+    top = root.resolve()
+    pending, seen = [root / "templates"], set()
+    while pending:
+        folder = pending.pop()
+        if _leaves(folder, root, top, found.problems) or folder.resolve() in seen:
+            continue
+        seen.add(folder.resolve())
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink() and _leaves(entry, root, top, found.problems):
+                continue
+            if entry.is_dir():
+                pending.append(entry)
+            elif entry.is_file():
+                found.files.append(entry)
+    found.files.sort()
+    found.problems.sort(key=lambda problem: problem.file)
+    return found
+
+
+def _leaves(path: Path, root: Path, top: Path, problems: list[Problem]) -> bool:
+    problem = link_out_of(root, path, top)
+    if problem is not None:
+        problems.append(problem)
+    return problem is not None
+
+
+def link_out_of(root: Path, path: Path, top: Path | None = None) -> Problem | None:
+    """A problem when `path` is a link that leads out of the catalog at `root` (never read then)."""
+    if not path.is_symlink() or path.resolve().is_relative_to(top or root.resolve()):
+        return None
+    message = (
+        f"`{relative(root, path)}` is a link to {path.readlink()}, outside the catalog: GitLab does not follow links "
+        "(it reads the link's own text as the file), and the harness does not read files outside the catalog; "
+        "put the file itself in the catalog"
+    )
+    return Problem(message, str(path), code="catalog")
+
+
+def discover_templates(root: Path, files: list[Path] | None = None) -> dict[str, Path]:
     """Component name -> file, in GitLab's lookup order (`<name>.yml` before `<name>/template.yml`)."""
-    files = [path for path in (root / "templates").rglob("*.yml") if path.is_file()]
-    names = components_by_name([relative(root, path) for path in files])
+    found = template_files(root).files if files is None else files
+    names = components_by_name([relative(root, path) for path in found])
     return {name: root / path for name, path in names.items()}
 
 
@@ -91,13 +154,18 @@ def components_by_name(paths: list[str]) -> dict[str, str]:
 
 def load_catalog(root: Path) -> Catalog:
     catalog = Catalog(root)
-    templates = discover_templates(root)
+    found = template_files(root)
+    catalog.files, catalog.problems = found.files, list(found.problems)
+    templates = discover_templates(root, found.files)
     manifest_path = catalog.manifest_path
     manifest: dict[str, Any] = {}
-    if manifest_path.exists():
-        manifest, catalog.manifest_marks = _read_manifest(manifest_path, catalog.problems)
-    catalog.version = str(manifest.get("version") or "")
-    catalog.project = str(manifest.get("project") or DEFAULT_PROJECT)
+    outside = link_out_of(root, manifest_path)
+    if outside is not None:
+        catalog.problems.append(outside)
+    elif manifest_path.exists():
+        manifest, catalog.manifest_marks = read_manifest(manifest_path, catalog.problems)
+    catalog.version = _version(manifest, catalog)
+    catalog.project = _text(manifest, "project", catalog) or DEFAULT_PROJECT
     entries = manifest.get("components")
     if "components" in manifest and entries is not None and not isinstance(entries, dict):
         message = "`components` must be a mapping of name to entry"
@@ -108,11 +176,43 @@ def load_catalog(root: Path) -> Catalog:
     # A component without an entry, or an entry without a component, is the lint rule
     # `catalog-manifest-mismatch`'s to report.
     for name, path in templates.items():
-        catalog.components.append(_component(name, path, entries.get(name), manifest_path, catalog.problems))
+        catalog.components.append(_component(name, path, entries.get(name), catalog))
     return catalog
 
 
-def _read_manifest(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], Marks]:
+def _text(manifest: dict[str, Any], key: str, catalog: Catalog) -> str:
+    """A text field of catalog.yml; anything else (a list, a mapping) is a problem, not its repr."""
+    value = manifest.get(key)
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    line, column = catalog.manifest_marks.find((key,))
+    message = f"`{key}` must be text, not a {_kind(value)}"
+    catalog.problems.append(Problem(message, str(catalog.manifest_path), line, column, code="catalog"))
+    return ""
+
+
+def _version(manifest: dict[str, Any], catalog: Catalog) -> str:
+    """catalog.yml's `version`: a semantic version, as the release tags GitLab's catalog publishes.
+
+    It becomes part of every include snippet `list`, `show`, `docs` and `site` print, so a
+    value that is no version (`[1]`, `../../etc`) is a problem wherever the catalog is read.
+    """
+    text = _text(manifest, "version", catalog)
+    if not text or (not text.startswith("v") and semver.Version.is_valid(text)):
+        return text
+    line, column = catalog.manifest_marks.find(("version",))
+    message = f"`version: {text}` is not a semantic version like 1.2.0"
+    catalog.problems.append(Problem(message, str(catalog.manifest_path), line, column, code="catalog"))
+    return ""
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", dict: "mapping", bool: "boolean"}.get(type(value), type(value).__name__)
+
+
+def read_manifest(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], Marks]:
     """catalog.yml as a mapping, with positions; a file that cannot be read becomes a located problem."""
     try:
         document = read_document(path.read_text(encoding="utf-8"), MAX_MANIFEST_SIZE)
@@ -131,15 +231,22 @@ def _read_manifest(path: Path, problems: list[Problem]) -> tuple[dict[str, Any],
     return document.data, document.marks
 
 
-def _component(name: str, path: Path, entry: Any, manifest: Path, problems: list[Problem]) -> Component:
+def _component(name: str, path: Path, entry: Any, catalog: Catalog) -> Component:
     component = Component(name, path)
+    manifest, problems = catalog.manifest_path, catalog.problems
     if entry is None:
         component.examples = [Example("defaults")]
         return component
     if not isinstance(entry, dict):
         problems.append(Problem(f"catalog.yml entry `{name}` must be a mapping", str(manifest), code="catalog"))
         return component
-    component.summary = str(entry.get("summary") or "")
+    summary = entry.get("summary")
+    if summary is None or isinstance(summary, str):
+        component.summary = summary or ""
+    else:
+        line, column = catalog.manifest_marks.find(("components", name, "summary"))
+        message = f"catalog.yml `{name}` summary must be text, not a {_kind(summary)}"
+        problems.append(Problem(message, str(manifest), line, column, code="catalog"))
     for index, example in enumerate(entry.get("examples") or [{"name": "defaults"}]):
         if not isinstance(example, dict) or not isinstance(example.get("inputs", {}), dict):
             problems.append(Problem(f"catalog.yml `{name}` example {index}: needs `name` and an `inputs` mapping",

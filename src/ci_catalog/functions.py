@@ -94,6 +94,8 @@ FUNCTIONS = (
     _Function("posix_escape", re.compile(r"^posix_escape$"), _posix_escape),
     _Function("split", re.compile(r"^split\('(?P<separator>[^']*)'\)$"), _split, SPLIT_FEATURE),
 )
+# The GitLab feature flags the harness knows (`render --feature`): those a function waits for.
+FEATURE_FLAGS = frozenset(function.feature for function in FUNCTIONS if function.feature)
 
 
 def _find(expression: str, features: frozenset[str]) -> tuple[_Function, re.Match[str]] | None:

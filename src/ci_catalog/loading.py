@@ -9,6 +9,7 @@ document as the header only when there are two or more documents and the first h
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ MAX_DOCUMENTS = 2
 # Ruby's \s is ASCII-only; Python's would also take Unicode spaces.
 DIVIDER = re.compile(r"^---[ \t\r\n\f\v]+", re.MULTILINE)
 BOM = "\ufeff"
+STDIN = "-"
 
 
 @dataclass
@@ -61,6 +63,16 @@ def load_path(path: str | Path) -> LoadedFile:
     except OSError as error:
         return _failed(name, f"cannot read the file: {error.strerror or error}")
     return load_bytes(raw, name)
+
+
+def load_source(name: str) -> LoadedFile:
+    """A file named on the command line, where `-` means standard input (read as `<stdin>`).
+
+    Anything that can be read is read (a FIFO, /dev/null); what cannot becomes a problem.
+    """
+    if name != STDIN:
+        return load_path(name)
+    return load_bytes(sys.stdin.buffer.read(MAX_YAML_SIZE_BYTES + 1), "<stdin>")
 
 
 def load_bytes(raw: bytes, path: str) -> LoadedFile:

@@ -9,25 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ci_catalog.exits import UsageError
 from ci_catalog.functions import Variable
 from ci_catalog.yamlread import YamlError, read_document
 
 MAX_OPTION_FILE = 2 * 1024 * 1024
 
 
-class OptionError(Exception):
-    """A usage problem with an option file or value; the message says what to fix."""
-
-
 def read_yaml_file(path: str, what: str) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise OptionError(f"{what} {path}: cannot read it: {error}") from None
+        raise UsageError(f"{what} {path}: cannot read it: {error}") from None
     try:
         document = read_document(text, MAX_OPTION_FILE)
     except YamlError as error:
-        raise OptionError(f"{what} {path}:{error.line}:{error.column}: {error.message}") from None
+        raise UsageError(f"{what} {path}:{error.line}:{error.column}: {error.message}") from None
     return None if document is None else document.data
 
 
@@ -37,7 +34,7 @@ def parse_input_flags(flags: list[str]) -> dict[str, str]:
     for flag in flags:
         name, sep, value = flag.partition("=")
         if not sep or not name:
-            raise OptionError(f"--input {flag!r}: write it as NAME=VALUE, e.g. --input stage=test")
+            raise UsageError(f"--input {flag!r}: write it as NAME=VALUE, e.g. --input stage=test")
         values[name] = value
     return values
 
@@ -47,11 +44,11 @@ def read_variables(path: str) -> dict[str, Variable]:
     if data is None:
         return {}
     if not isinstance(data, list):
-        raise OptionError(f"--variables-file {path}: expected a list of {{key, value, masked}} mappings")
+        raise UsageError(f"--variables-file {path}: expected a list of {{key, value, masked}} mappings")
     variables: dict[str, Variable] = {}
     for index, item in enumerate(data):
         if not isinstance(item, dict) or not isinstance(item.get("key"), str):
-            raise OptionError(f"--variables-file {path}: item {index} needs a string `key` (and a `value`)")
+            raise UsageError(f"--variables-file {path}: item {index} needs a string `key` (and a `value`)")
         value = item.get("value")
         text = "" if value is None else str(value) if not isinstance(value, bool) else str(value).lower()
         variables[item["key"]] = Variable(item["key"], text, bool(item.get("masked", False)))
@@ -63,8 +60,8 @@ def read_component_context(path: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise OptionError(f"--component-context {path}: expected a mapping of name, sha, version, reference")
+        raise UsageError(f"--component-context {path}: expected a mapping of name, sha, version, reference")
     unknown = sorted(set(data) - {"name", "sha", "version", "reference"})
     if unknown:
-        raise OptionError(f"--component-context {path}: unknown keys {', '.join(unknown)}")
+        raise UsageError(f"--component-context {path}: unknown keys {', '.join(unknown)}")
     return {key: (None if value is None else str(value)) for key, value in data.items()}

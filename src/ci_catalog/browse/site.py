@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,25 +28,68 @@ from ci_catalog.header import InputSpec
 from ci_catalog.problems import Problem
 from ci_catalog.versions.gitrepo import GitError, GitRepo
 from ci_catalog.versions.releases import releases
+from ci_catalog.writing import replace_tree
 
 ASSETS = ("style.css", "site.js")
 # Marks a folder as one this command built, and so one it may replace.
 SITE_MARKER = ".ci-catalog-site"
+# The marker's first line; the files the build wrote follow, one a line, so the next
+# build replaces only a folder that holds nothing else.
+MARKER_TEXT = "# Built by `ci-catalog site`; the next build replaces this folder whole. It wrote:"
+
+
 @dataclass
 class SiteResult:
     pages: int = 0
     problems: list[Problem] = field(default_factory=list)
 
 
-def refusal(out: Path) -> str | None:
-    """Why OUT must not be replaced, if it must not: only an empty folder or an earlier site may go."""
-    if not out.exists():
+def refusal(out: Path, catalog_root: Path) -> str | None:
+    """Why OUT must not be replaced, if it must not: only a new or empty folder, or a site this
+    command built holding only what it wrote there, may go (a link is followed to its folder)."""
+    real = out.resolve()
+    if catalog_root.resolve().is_relative_to(real):
+        return f"{out} holds the catalog {catalog_root}: the site replaces OUT whole; name a folder outside the catalog"
+    if not real.exists():
         return None
-    if not out.is_dir():
+    if not real.is_dir():
         return f"{out} is a file; name a folder for the site"
-    if any(out.iterdir()) and not (out / SITE_MARKER).is_file():
+    entries = _entries(real)
+    if not entries:
+        return None
+    if not (real / SITE_MARKER).is_file():
         return f"{out} is a folder that `ci-catalog site` did not build; name an empty or new folder"
+    foreign = [entry for entry in entries if entry not in _built_files(real / SITE_MARKER)]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        return (
+            f"{out} holds files an earlier `ci-catalog site` did not write ({shown}); the site replaces OUT whole: "
+            "move them out, or name another folder"
+        )
     return None
+
+
+def _entries(folder: Path) -> list[str]:
+    """Every file and link under `folder`, relative to it (links are not followed)."""
+    found: list[str] = []
+    for parent, folders, files in os.walk(folder):
+        here = Path(parent)
+        found += [(here / name).relative_to(folder).as_posix() for name in files]
+        found += [(here / name).relative_to(folder).as_posix() for name in folders if (here / name).is_symlink()]
+    return sorted(found)
+
+
+def _built_files(marker: Path) -> set[str]:
+    """What the build that wrote `marker` wrote: listed in it (older builds wrote only the fixed layout)."""
+    try:
+        lines = marker.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    listed = {line for line in lines[1:] if line and not line.startswith("#")}
+    if listed:
+        return listed | {SITE_MARKER}
+    fixed = {SITE_MARKER, "index.html", *ASSETS}
+    return fixed | {path.relative_to(marker.parent).as_posix() for path in marker.parent.glob("components/*.html")}
 
 
 def build(catalog: Catalog, out: Path) -> SiteResult:
@@ -64,8 +105,8 @@ def build(catalog: Catalog, out: Path) -> SiteResult:
         files[f"components/{view.name}.html"] = component_page(catalog, view, versions)
     for asset in ASSETS:
         files[asset] = resources.files("ci_catalog.browse.site_assets").joinpath(asset).read_text(encoding="utf-8")
-    files[SITE_MARKER] = "Built by `ci-catalog site`; the next build replaces this folder whole.\n"
-    write_tree(out, files)
+    files[SITE_MARKER] = "\n".join([MARKER_TEXT, *sorted(files)]) + "\n"
+    replace_tree(out, files)
     return SiteResult(pages=1 + len(views))
 
 
@@ -97,49 +138,6 @@ def git_tags(root: Path) -> list[str]:
         return repo.tags()
     except GitError:
         return []
-
-
-# ----- writing -----
-
-
-def write_tree(out: Path, files: dict[str, str]) -> None:
-    """Build the whole site beside OUT, then swap it in, so a failure leaves the old site or none."""
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.new-"))
-    try:
-        for name, text in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
-        _publishable(staging)
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _publishable(folder: Path) -> None:
-    """mkdtemp makes a private folder; a site is for everyone the umask lets read it."""
-    mask = os.umask(0)
-    os.umask(mask)
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
-
-
-def _swap(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    old = Path(tempfile.mkdtemp(dir=staging.parent, prefix=f".{out.name}.old-"))
-    old.rmdir()
-    os.replace(out, old)
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # ----- HTML -----

@@ -1,7 +1,8 @@
 """The `ci-catalog` command: wires the stages together and owns exit codes.
 
-Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error,
-4 (`remote` only) the GitLab instance could not answer.
+Exit codes (`ci_catalog.exits.Exit`): 0 clean, 1 problems found, 2 usage error (or an
+output that cannot be written), 3 internal error, 4 (`remote` only) the GitLab instance
+could not answer. This edge is the one place that turns errors into codes.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
 from ci_catalog.cli import browse_command, commands, versions_command
+from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
+from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint.formats import FORMATS
-from ci_catalog.options import OptionError
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+from ci_catalog.terminal import shown
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"ci-catalog: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+        print(f"ci-catalog: error: {shown(message)}", file=sys.stderr)
+        raise SystemExit(Exit.USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,7 +164,7 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
     for name, command in (("list", listing), ("show", show), ("lint", lint)):
         command.add_argument("--gitlab", required=True, metavar="URL", help="the instance, e.g. https://gitlab.com")
         command.add_argument("--token-variable", default="GITLAB_TOKEN", metavar="NAME", help="read the token here")
-        command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (30)")
+        command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request, whole (30)")
         command.add_argument("--format", choices=("text", "json"), default="text")
         command.set_defaults(run=_lazy("remote_command", f"remote_{name}"))
 
@@ -179,6 +180,15 @@ def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        with guarded_stdout():
+            return _run(argv)
+    except (UsageError, StdoutFailed) as error:
+        _error(str(error))
+        return Exit.USAGE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -186,15 +196,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     try:
         return int(args.run(args))
-    except OptionError as error:
-        print(f"ci-catalog: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except (UsageError, StdoutFailed):
+        raise
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
     except Exception:  # noqa: BLE001 -- the edge: anything unexpected is a bug, reported as one
         print("ci-catalog: internal error (please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
-        return EXIT_INTERNAL
+        return Exit.INTERNAL
+
+
+def _error(message: str) -> None:
+    try:
+        print(f"ci-catalog: error: {shown(message)}", file=sys.stderr)
+    except OSError:
+        pass  # stderr is gone too: the exit code is all that is left to say it
 
 
 if __name__ == "__main__":

@@ -13,26 +13,30 @@ from pathlib import Path
 from ci_catalog.browse import docs_pages, site
 from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
-from ci_catalog.emit import json_text
-from ci_catalog.options import OptionError
+from ci_catalog.emit import to_json
+from ci_catalog.exits import Exit, UsageError
+from ci_catalog.lint import unique_problems
+from ci_catalog.lint.config import find_config
 from ci_catalog.problems import Problem
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+from ci_catalog.terminal import shown
 
 
 def open_catalog(folder: str) -> Catalog:
     root = Path(folder)
     if not (root / "templates").is_dir():
-        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
-    return load_catalog(root)
+        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+    catalog = load_catalog(root)
+    # A catalog.yml `lint` and `check` cannot use is a problem here too: one file, one exit code.
+    catalog.problems = unique_problems(catalog.problems + find_config(root).problems)
+    return catalog
 
 
 def list_components(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.catalog)
     if args.format == "json":
-        print(json_text(catalog_dict(catalog)))
+        print(to_json(catalog_dict(catalog)))
     else:
-        sys.stdout.write(catalog_text(catalog))
+        sys.stdout.write(shown(catalog_text(catalog), keep="\n"))
     return _report(catalog.problems)
 
 
@@ -41,14 +45,14 @@ def show(args: argparse.Namespace) -> int:
     component = next((item for item in catalog.components if item.name == args.name), None)
     if component is None:
         known = ", ".join(item.name for item in catalog.components) or "none"
-        raise OptionError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
+        raise UsageError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
     view = component_view(catalog, component)
     if args.format == "json":
-        print(json_text(view.as_dict()))
+        print(to_json(view.as_dict()))
     elif args.format == "markdown":
         sys.stdout.write(docs_pages.component_markdown(view))
     else:
-        sys.stdout.write(component_text(view))
+        sys.stdout.write(shown(component_text(view), keep="\n"))
     return _report(catalog.problems + view.problems)
 
 
@@ -57,34 +61,34 @@ def docs(args: argparse.Namespace) -> int:
     pages = docs_pages.expected_pages(catalog)
     if pages.problems:
         return _report(pages.problems, "no page written: fix these first")
-    folder = Path(args.catalog) / docs_pages.PAGES_DIR
     if args.check:
+        folder = Path(args.catalog) / docs_pages.PAGES_DIR
         stale = docs_pages.stale_pages(folder, pages.pages)
         for entry in stale:
             print(f"{entry}: run `ci-catalog docs` to update it", file=sys.stderr)
         if not stale:
             print(f"{len(pages.pages)} component pages are up to date")
-        return EXIT_PROBLEMS if stale else EXIT_OK
-    for entry in docs_pages.write_pages(folder, pages.pages):
+        return Exit.PROBLEMS if stale else Exit.OK
+    for entry in docs_pages.write_pages(Path(args.catalog), pages.pages):
         print(entry)
-    return EXIT_OK
+    return Exit.OK
 
 
 def build_site(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.catalog)
-    refusal = site.refusal(Path(args.out))
+    refusal = site.refusal(Path(args.out), catalog.root)
     if refusal:
-        raise OptionError(refusal)
+        raise UsageError(refusal)
     result = site.build(catalog, Path(args.out))
     if result.problems:
         return _report(result.problems, "no site written: fix these first")
     print(f"wrote {result.pages} pages to {args.out}")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _report(problems: list[Problem], closing: str = "") -> int:
     for problem in problems:
-        print(f"{problem.where()}: {problem.severity}: {problem.message}", file=sys.stderr)
+        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message)}", file=sys.stderr)
     if problems and closing:
         print(closing, file=sys.stderr)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return Exit.PROBLEMS if problems else Exit.OK

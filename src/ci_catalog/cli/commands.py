@@ -10,44 +10,59 @@ from typing import Any
 
 from ci_catalog.catalog import load_catalog
 from ci_catalog.cimodel import component_context
-from ci_catalog.emit import json_text, to_json, to_yaml
+from ci_catalog.emit import to_json, to_yaml
+from ci_catalog.exits import Exit, UsageError
+from ci_catalog.functions import FEATURE_FLAGS
 from ci_catalog.lint import lint_catalog
+from ci_catalog.loading import STDIN, load_source
 from ci_catalog.options import (
-    OptionError,
     parse_input_flags,
     read_component_context,
     read_variables,
     read_yaml_file,
 )
 from ci_catalog.problems import Problem
-from ci_catalog.render import RenderOptions, RenderResult, render_path
+from ci_catalog.render import RenderOptions, RenderResult, render_loaded, render_path
+from ci_catalog.terminal import shown
 from ci_catalog.validate import schema_problems
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def render(args: argparse.Namespace) -> int:
-    if not Path(args.file).is_file():
-        raise OptionError(f"{args.file}: no such file (name a component or pipeline file)")
+    _check_source(args.file)
     options = _render_options(args)
-    result = render_path(args.file, options)
+    result = render_loaded(load_source(args.file), options)
     if not result.ok:
         print(result.gitlab_message(), file=sys.stderr)
         for problem in result.problems:
-            print(f"  {problem.where()}: {problem.message}", file=sys.stderr)
-        return EXIT_PROBLEMS
+            print(f"  {shown(problem.where())}: {shown(problem.message)}", file=sys.stderr)
+        return Exit.PROBLEMS
     sys.stdout.write(to_json(result.data) + "\n" if args.format == "json" else to_yaml(result.data))
-    return EXIT_OK
+    return Exit.OK
+
+
+def _check_source(name: str) -> None:
+    """A path `render` cannot read at all is a usage error; one it can (a FIFO, /dev/null, `-`) is read."""
+    path = Path(name)
+    if name == STDIN:
+        return
+    if path.is_dir():
+        raise UsageError(f"{name} is a folder, not a file: name a component or pipeline file")
+    if not path.exists():
+        raise UsageError(f"{name}: no such file (name a component or pipeline file, or - for standard input)")
 
 
 def _render_options(args: argparse.Namespace) -> RenderOptions:
+    unknown = sorted(set(args.feature) - FEATURE_FLAGS)
+    if unknown:
+        known = ", ".join(sorted(FEATURE_FLAGS))
+        raise UsageError(f"--feature {', '.join(unknown)}: no such GitLab feature flag here (known: {known})")
     options = RenderOptions(features=frozenset(args.feature))
     if args.inputs_file:
         options.inputs = read_yaml_file(args.inputs_file, "--inputs-file")
     flags = parse_input_flags(args.input)
     if flags:
         if options.inputs is not None and not isinstance(options.inputs, dict):
-            raise OptionError("--input cannot be combined with an --inputs-file that is not a mapping")
+            raise UsageError("--input cannot be combined with an --inputs-file that is not a mapping")
         options.inputs = {**(options.inputs or {}), **flags}
     if args.variables_file:
         options.variables = read_variables(args.variables_file)
@@ -79,15 +94,15 @@ def validate_report(result: RenderResult) -> FileReport:
 
 
 def validate(args: argparse.Namespace) -> int:
-    reports = [validate_report(render_path(path)) for path in args.files]
+    reports = [validate_report(render_loaded(load_source(path), RenderOptions())) for path in args.files]
     _print_reports(reports, args.format)
-    return EXIT_OK if all(report.valid for report in reports) else EXIT_PROBLEMS
+    return Exit.OK if all(report.valid for report in reports) else Exit.PROBLEMS
 
 
 def check(args: argparse.Namespace) -> int:
     root = Path(args.catalog)
     if not (root / "templates").is_dir():
-        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
     catalog = load_catalog(root)
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
     for component in catalog.components:
@@ -104,7 +119,7 @@ def check(args: argparse.Namespace) -> int:
     if args.format == "text":
         renders = sum(len(component.examples) for component in catalog.components)
         print(f"checked {len(catalog.components)} components, {renders} input sets, {len(findings)} lint findings")
-    return EXIT_OK if all(report.valid for report in reports) else EXIT_PROBLEMS
+    return Exit.OK if all(report.valid for report in reports) else Exit.PROBLEMS
 
 
 def _reports_by_file(problems: list[Problem]) -> list[FileReport]:
@@ -114,7 +129,7 @@ def _reports_by_file(problems: list[Problem]) -> list[FileReport]:
 
 def _print_reports(reports: list[FileReport], fmt: str) -> None:
     if fmt == "json":
-        print(json_text([report.as_dict() for report in reports]))
+        print(to_json([report.as_dict() for report in reports]))
         return
     from ci_catalog.lint.rules import RULES_BY_ID  # here: the commands that lint nothing need no rules
 
@@ -124,7 +139,7 @@ def _print_reports(reports: list[FileReport], fmt: str) -> None:
             if report.example is not None:
                 suffix += f" (example: {report.example})"
             rule = f"[{problem.code}] " if problem.code in RULES_BY_ID else ""
-            print(f"{problem.where()}: {problem.severity}: {rule}{problem.message}{suffix}")
+            print(f"{shown(problem.where())}: {problem.severity}: {rule}{shown(problem.message + suffix)}")
     bad = [report for report in reports if not report.valid]
     if bad:
         print(f"{len(bad)} of {len(reports)} files have problems", file=sys.stderr)

@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ci_catalog.lint import lint_catalog, lint_file
+from ci_catalog.catalog import template_files
+from ci_catalog.exits import Exit, UsageError
+from ci_catalog.lint import lint_catalog, lint_file, sort_problems, unique_problems
 from ci_catalog.lint.config import LintConfig, find_config
 from ci_catalog.lint.formats import FORMATS
 from ci_catalog.lint.rules import ALL_RULES, get_rule
-from ci_catalog.options import OptionError
 from ci_catalog.problems import Problem
-
-EXIT_OK, EXIT_FINDINGS = 0, 1
+from ci_catalog.writing import write_text
 
 
 def lint_targets(paths: list[str]) -> tuple[list[Problem], list[str]]:
@@ -25,15 +25,16 @@ def lint_targets(paths: list[str]) -> tuple[list[Problem], list[str]]:
         config = _config_for(path)
         if path.is_dir():
             if not (path / "templates").is_dir():
-                raise OptionError(f"{path}: not a catalog (no templates/ folder); name a component file instead")
+                raise UsageError(f"{path}: not a catalog (no templates/ folder); name a component file instead")
             problems += lint_catalog(path, config)
-            checked += [str(p) for p in sorted((path / "templates").rglob("*.yml"))]
+            checked += [str(file) for file in template_files(path).files if file.suffix == ".yml"]
         elif path.is_file():
             problems += lint_file(path, config)
             checked.append(str(path))
         else:
-            raise OptionError(f"{path}: no such file or folder")
-    return problems, checked
+            raise UsageError(f"{path}: no such file or folder")
+        problems += config.problems
+    return sort_problems(unique_problems(problems)), checked
 
 
 def _config_for(path: Path) -> LintConfig:
@@ -45,18 +46,18 @@ def lint(args: argparse.Namespace) -> int:
     render = FORMATS[args.format]
     output = render(problems, checked) if args.format == "junit" else render(problems)
     if args.output:
-        Path(args.output).write_text(output, encoding="utf-8")
+        write_text(Path(args.output), output)
     else:
         sys.stdout.write(output)
-    return EXIT_FINDINGS if problems else EXIT_OK
+    return Exit.PROBLEMS if problems else Exit.OK
 
 
 def rules(args: argparse.Namespace) -> int:
     if args.rule:
         rule = get_rule(args.rule)
         print(f"# {rule.ID} ({rule.SEVERITY}, {rule.SCOPE})\n\n{(rule.__doc__ or '').strip()}")
-        return EXIT_OK
+        return Exit.OK
     for rule in ALL_RULES:
         summary = (rule.__doc__ or "").split("## What it does", 1)[-1].strip().splitlines()[0]
         print(f"{rule.ID:36} {rule.SEVERITY:8} {summary}")
-    return EXIT_OK
+    return Exit.OK

@@ -8,7 +8,7 @@ has no such catalog resource, version or component, or answered in a shape GitLa
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import re
 import sys
@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from ci_catalog.options import OptionError
+from ci_catalog.emit import to_json
+from ci_catalog.exits import Exit, UsageError
 from ci_catalog.remote import client
 from ci_catalog.remote.client import CatalogEntry, CatalogResource, Component, Connection, LintResult, RemoteError
+from ci_catalog.terminal import shown
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_REMOTE = 0, 1, 4
 DEFAULT_TOKEN_VARIABLE = "GITLAB_TOKEN"
 T = TypeVar("T")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -35,13 +36,13 @@ def remote_list(args: argparse.Namespace) -> int:
     if isinstance(entries, RemoteError):
         return _fail(entries)
     if args.format == "json":
-        print(json.dumps([asdict(entry) for entry in entries], indent=2, ensure_ascii=False))
+        print(to_json([asdict(entry) for entry in entries]))
     elif entries:
         print(_list_table(entries))
     else:
         matching = f" matching {args.search!r}" if args.search else ""
         print(f"no CI/CD catalog resources{matching} on {connection.host} that this caller can see", file=sys.stderr)
-    return EXIT_OK
+    return Exit.OK
 
 
 def remote_show(args: argparse.Namespace) -> int:
@@ -56,10 +57,10 @@ def remote_show(args: argparse.Namespace) -> int:
             return _fail(_no_component(connection, resource, args.component))
     if args.format == "json":
         report = asdict(resource) | {"components": [asdict(component) for component in components]}
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(to_json(report))
     else:
         print(_show_text(resource, components))
-    return EXIT_OK
+    return Exit.OK
 
 
 def remote_lint(args: argparse.Namespace) -> int:
@@ -69,10 +70,10 @@ def remote_lint(args: argparse.Namespace) -> int:
     if isinstance(result, RemoteError):
         return _fail(result)
     if args.format == "json":
-        print(json.dumps({"path": args.file, "project": args.project} | asdict(result), indent=2, ensure_ascii=False))
+        print(to_json({"path": args.file, "project": args.project} | asdict(result)))
     else:
         print(_lint_text(args.file, args.project, connection.host, result))
-    return EXIT_OK if result.valid else EXIT_PROBLEMS
+    return Exit.OK if result.valid else Exit.PROBLEMS
 
 
 # -- the connection: URL, token variable, timeout ------------------------------------------------
@@ -82,23 +83,46 @@ def connection_from(args: argparse.Namespace) -> Connection:
     url = _gitlab_url(args.gitlab)
     variable = args.token_variable
     if not _VARIABLE_NAME.fullmatch(variable):
-        raise OptionError(f"--token-variable {variable!r}: name an environment variable, e.g. GITLAB_TOKEN")
-    token = os.environ.get(variable) or None
+        raise UsageError(f"--token-variable {variable!r}: name an environment variable, e.g. GITLAB_TOKEN")
+    token = _token(variable)
     if token is None and variable != DEFAULT_TOKEN_VARIABLE:
         # Naming a variable says a token is meant; going on anonymously would hide the mistake.
-        raise OptionError(f"--token-variable {variable}: ${variable} is not set (or empty); export the token first")
-    if args.timeout <= 0:
-        raise OptionError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+        raise UsageError(f"--token-variable {variable}: ${variable} is not set (or empty); export the token first")
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0, such as 30")
     return Connection(url, token, variable, args.timeout)
+
+
+def _token(variable: str) -> str | None:
+    """The token in $variable, without the spaces or line end a file read into it may add.
+
+    A token read from a file with CRLF line ends keeps its `\r`, which no HTTP header may
+    hold: the request would fail with the token in the error. Any other character a token
+    cannot have is refused without showing the token.
+    """
+    raw = os.environ.get(variable) or ""
+    token = raw.strip()
+    if token != raw:
+        print(
+            f"ci-catalog: warning: ${variable} has spaces or a line end around the token (a file with CRLF line "
+            "ends?); they were removed",
+            file=sys.stderr,
+        )
+    if any(not ("!" <= char <= "~") for char in token):
+        raise UsageError(
+            f"${variable} holds a character no token has (a space, a control character or non-ASCII) "
+            "inside it: export the token alone"
+        )
+    return token or None
 
 
 def _gitlab_url(text: str) -> str:
     parts = urlsplit(text.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise OptionError(f"--gitlab {text!r}: give the instance's URL with its scheme, e.g. https://gitlab.com")
+        raise UsageError(f"--gitlab {text!r}: give the instance's URL with its scheme, e.g. https://gitlab.com")
     if parts.query or parts.fragment or parts.username or parts.password:
         # Credentials in a URL end up in logs and error messages; the token has its own channel.
-        raise OptionError(f"--gitlab {text!r}: give only scheme, host and path; the token goes in $GITLAB_TOKEN")
+        raise UsageError(f"--gitlab {text!r}: give only scheme, host and path; the token goes in $GITLAB_TOKEN")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
@@ -106,7 +130,7 @@ def _read_file(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise OptionError(f"{path}: cannot read it: {error}") from None
+        raise UsageError(f"{path}: cannot read it: {error}") from None
 
 
 def _guarded(connection: Connection, call: Callable[[], T]) -> T:
@@ -123,8 +147,8 @@ def _guarded(connection: Connection, call: Callable[[], T]) -> T:
 
 
 def _fail(error: RemoteError) -> int:
-    print(f"ci-catalog: error: {error.message}", file=sys.stderr)
-    return EXIT_REMOTE
+    print(f"ci-catalog: error: {shown(error.message)}", file=sys.stderr)
+    return Exit.REMOTE
 
 
 def _no_component(connection: Connection, resource: CatalogResource, name: str) -> RemoteError:
@@ -142,6 +166,7 @@ def _no_component(connection: Connection, resource: CatalogResource, name: str) 
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    rows = [[shown(cell) for cell in row] for row in rows]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in [header, *rows]]
     return "\n".join(line.rstrip() for line in lines)
@@ -153,15 +178,16 @@ def _list_table(entries: list[CatalogEntry]) -> str:
 
 
 def _show_text(resource: CatalogResource, components: list[Component]) -> str:
-    lines = [resource.full_path + (f" - {_one_line(resource.description)}" if resource.description else "")]
+    description = f" - {_one_line(resource.description)}" if resource.description else ""
+    lines = [shown(resource.full_path) + description]
     if resource.version is None:
         lines.append("no version published yet")
         return "\n".join(lines)
-    released = f", released {resource.version.released_at}" if resource.version.released_at else ""
-    lines.append(f"version {resource.version.name}{released}")
-    lines.append("versions: " + ", ".join(version.name for version in resource.versions))
+    released = f", released {shown(resource.version.released_at)}" if resource.version.released_at else ""
+    lines.append(f"version {shown(resource.version.name)}{released}")
+    lines.append("versions: " + ", ".join(shown(version.name) for version in resource.versions))
     for component in components:
-        lines += ["", f"component {component.name}", f"  include: {component.include_path}"]
+        lines += ["", f"component {shown(component.name)}", f"  include: {shown(component.include_path)}"]
         lines += _inputs_table(component)
     return "\n".join(lines)
 
@@ -186,11 +212,13 @@ def _inputs_table(component: Component) -> list[str]:
 
 def _lint_text(path: str, project: str, host: str, result: LintResult) -> str:
     verdict = "valid" if result.valid else "invalid"
-    lines = [f"{path}: {verdict} (GitLab CI Lint at {host}, project {project})"]
-    lines += [f"{path}: error: {message}" for message in result.errors]
-    lines += [f"{path}: warning: {message}" for message in result.warnings]
+    path = shown(path)
+    lines = [f"{path}: {verdict} (GitLab CI Lint at {host}, project {shown(project)})"]
+    lines += [f"{path}: error: {shown(message)}" for message in result.errors]
+    lines += [f"{path}: warning: {shown(message)}" for message in result.warnings]
     return "\n".join(lines)
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """Server text on one line, its control characters escaped (it may try to drive the terminal)."""
+    return shown(" ".join(text.split()))

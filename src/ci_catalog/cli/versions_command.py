@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ci_catalog.catalog import load_catalog
-from ci_catalog.options import OptionError, parse_input_flags
+from ci_catalog.emit import to_json
+from ci_catalog.exits import Exit, UsageError
+from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
+from ci_catalog.terminal import shown
 from ci_catalog.versions.catalog_history import catalog_at
 from ci_catalog.versions.gitrepo import GitError, GitRepo
 from ci_catalog.versions.interface_diff import Change, diff_catalogs, level, required_bump
@@ -21,8 +22,7 @@ from ci_catalog.versions.pin import Rewrite, pin_text
 from ci_catalog.versions.pipeline_resolve import Context, PipelineReport, ResolvedInclude, resolve_pipeline
 from ci_catalog.versions.release import check_release
 from ci_catalog.versions.resolve import CatalogRepo, Kind
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+from ci_catalog.writing import write_text
 
 
 def add_context_options(parser: argparse.ArgumentParser) -> None:
@@ -36,10 +36,10 @@ def add_context_options(parser: argparse.ArgumentParser) -> None:
 def resolve(args: argparse.Namespace) -> int:
     report = _resolve(args)
     if args.format == "json":
-        print(json.dumps(_report_json(report), indent=2, ensure_ascii=False))
+        print(to_json(_report_json(report)))
     else:
         _print_resolutions(report)
-    return EXIT_OK if report.ok else EXIT_PROBLEMS
+    return Exit.OK if report.ok else Exit.PROBLEMS
 
 
 def pin(args: argparse.Namespace) -> int:
@@ -47,31 +47,32 @@ def pin(args: argparse.Namespace) -> int:
     _print_problems([problem for problem in report.problems if problem.severity == "error"])
     if not report.ok:
         print(f"{report.path}: not pinned: fix the problems above first", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     rewrites = _rewrites(report.includes, args.to)
     if not rewrites:
         print(f"{report.path}: every component reference is already pinned")
-        return EXIT_OK
+        return Exit.OK
     original = _read_exact(Path(args.pipeline))
     result = pin_text(original, report.path, rewrites)
     if result.problems:
         _print_problems(result.problems)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     if not args.write:
         sys.stdout.writelines(
             difflib.unified_diff(original.splitlines(True), result.text.splitlines(True), report.path, report.path)
         )
-        return EXIT_PROBLEMS
-    _write_atomically(Path(args.pipeline), result.text)
+        return Exit.PROBLEMS
+    write_text(Path(args.pipeline), result.text)
     print(f"{report.path}: pinned {len(rewrites)} component reference(s)")
-    return EXIT_OK
+    return Exit.OK
 
 
 def diff(args: argparse.Namespace) -> int:
     repo = _repository(args.catalog)
     old, new = catalog_at(repo, args.old), catalog_at(repo, args.new)
     problems = old.problems + new.problems
-    changes = diff_catalogs(old.interfaces, new.interfaces)
+    # A revision that names no commit has no interfaces: comparing with it would report every component removed.
+    changes = diff_catalogs(old.interfaces, new.interfaces) if old.sha and new.sha else []
     if args.format == "json":
         payload = {
             "old": args.old,
@@ -80,17 +81,17 @@ def diff(args: argparse.Namespace) -> int:
             "changes": [change.as_dict() for change in changes],
             "problems": [problem.as_dict() | {"file": problem.file} for problem in problems],
         }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(to_json(payload))
     else:
         _print_problems(problems)
         _print_changes(changes, args.old, args.new)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return Exit.PROBLEMS if problems else Exit.OK
 
 
 def release_check(args: argparse.Namespace) -> int:
     root = Path(args.catalog)
     if not (root / "templates").is_dir():
-        raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or give --catalog")
+        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or give --catalog")
     tag = args.tag if args.tag is not None else (os.environ.get("CI_COMMIT_TAG") or None)
     report = check_release(root, tag)
     for line in report.passed:
@@ -100,15 +101,15 @@ def release_check(args: argparse.Namespace) -> int:
     _print_problems(report.problems)
     if report.problems:
         print(f"release check: {len(report.problems)} problem(s); nothing is released", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return Exit.PROBLEMS
     print(f"release check: {report.version} is ready to release")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _resolve(args: argparse.Namespace) -> PipelineReport:
     path = Path(args.pipeline)
     if not path.is_file():
-        raise OptionError(f"{path}: no such file (name the project's pipeline file)")
+        raise UsageError(f"{path}: no such file (name the project's pipeline file)")
     root = Path(args.catalog)
     repo = _repository(root)
     project = args.project or load_catalog(root).project
@@ -119,7 +120,7 @@ def _resolve(args: argparse.Namespace) -> PipelineReport:
 def _repository(root: str | Path) -> GitRepo:
     repo = GitRepo(Path(root))
     if not repo.is_repository():
-        raise OptionError(f"{root}: not a git repository; --catalog names the catalog's clone")
+        raise UsageError(f"{root}: not a git repository; --catalog names the catalog's clone")
     return repo
 
 
@@ -158,21 +159,6 @@ def _read_exact(path: Path) -> str:
         return handle.read()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers see the old file or the new one, never a half-written one."""
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
-    )
-    try:
-        with handle:
-            handle.write(text)
-        os.chmod(handle.name, path.stat().st_mode & 0o7777)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
 def _print_resolutions(report: PipelineReport) -> None:
     for resolved in report.includes:
         if resolved.resolution is None or resolved.address is None:
@@ -190,7 +176,7 @@ def _print_resolutions(report: PipelineReport) -> None:
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         suffix = f" [{problem.json_path}]" if problem.json_path else ""
-        print(f"{problem.where()}: {problem.severity}: {problem.message}{suffix}")
+        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}")
 
 
 def _print_changes(changes: list[Change], old: str, new: str) -> None:

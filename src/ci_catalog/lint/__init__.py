@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ci_catalog.catalog import discover_templates, load_catalog
+from ci_catalog.catalog import load_catalog
 from ci_catalog.lint.context import CatalogContext, FileContext
 from ci_catalog.lint.suppress import drop_suppressed
 from ci_catalog.loading import LoadedFile, load_path, load_text
@@ -38,13 +39,20 @@ def lint_file(path: Path, config: LintConfig) -> list[Problem]:
 def lint_catalog(root: Path, config: LintConfig) -> list[Problem]:
     """Catalog rules over the folder, then file rules over each component."""
     catalog = load_catalog(root)
-    problems: list[Problem] = list(catalog.problems)
-    files = sorted(path for path in (root / "templates").rglob("*") if path.is_file())
+    problems = unique_problems(catalog.problems + config.problems)
     for rule in config.enabled("catalog"):
-        problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), files)))
-    for path in discover_templates(root).values():
-        problems.extend(lint_file(path, config))
+        problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), catalog.files)))
+    for component in catalog.components:
+        problems.extend(lint_file(component.path, config))
     return sort_problems(problems)
+
+
+def unique_problems(problems: list[Problem]) -> list[Problem]:
+    """Each problem once, though two readers of one file (by two names of it) found it."""
+    found: dict[tuple[str, int, int, str], Problem] = {}
+    for problem in problems:
+        found.setdefault((os.path.realpath(problem.file), problem.line, problem.column, problem.message), problem)
+    return list(found.values())
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

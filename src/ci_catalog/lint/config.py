@@ -17,13 +17,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ci_catalog.lint.rules import ALL_RULES, RULES_BY_ID
-from ci_catalog.options import OptionError, read_yaml_file
+from ci_catalog.catalog import MANIFEST, link_out_of, read_manifest
+from ci_catalog.exits import UsageError
+from ci_catalog.problems import Problem
 
 SEVERITIES = ("error", "warning")
 
 
-class ConfigError(OptionError):
+class ConfigError(UsageError):
     """A configuration mistake: the message names the file and the fix (exit code 2)."""
 
 
@@ -33,8 +34,12 @@ class LintConfig:
     ignore: set[str] = field(default_factory=set)
     severity: dict[str, str] = field(default_factory=dict)
     source: str = "defaults"
+    # What is wrong with the configuration's file; the defaults apply meanwhile.
+    problems: list[Problem] = field(default_factory=list)
 
     def enabled(self, scope: str) -> list[ModuleType]:
+        from ci_catalog.lint.rules import ALL_RULES  # here: reading a configuration loads no rule
+
         return [
             rule
             for rule in ALL_RULES
@@ -46,26 +51,46 @@ class LintConfig:
 
 
 def find_config(start: Path) -> LintConfig:
-    """The configuration for files under `start`: the nearest catalog.yml or pyproject.toml."""
+    """The configuration for files under `start`: the nearest catalog.yml or pyproject.toml.
+
+    A configuration that cannot be read, or names rules that do not exist, is a problem
+    located in its file (exit 1, as any problem of the catalog), and the defaults apply.
+    """
     folder = start if start.is_dir() else start.parent
     for candidate in [folder.resolve(), *folder.resolve().parents]:
-        manifest = candidate / "catalog.yml"
+        manifest = candidate / MANIFEST
         if manifest.is_file():
-            data = read_yaml_file(str(manifest), "catalog.yml")
-            section = data.get("lint") if isinstance(data, dict) else None
-            return parse_config(section, f"{manifest}: lint")
+            return _from_manifest(manifest)
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
-            return parse_config(_pyproject_section(pyproject), f"{pyproject}: [tool.ci-catalog]")
+            return _from_pyproject(pyproject)
     return LintConfig()
 
 
-def _pyproject_section(path: Path) -> Any:
+def _from_manifest(path: Path) -> LintConfig:
+    problems: list[Problem] = []
+    outside = link_out_of(path.parent, path)
+    if outside is not None:
+        return LintConfig(problems=[outside])
+    data, marks = read_manifest(path, problems)
+    if problems:
+        return LintConfig(problems=problems)
+    return _parsed(data.get("lint"), "lint", path, marks.find(("lint",)))
+
+
+def _from_pyproject(path: Path) -> LintConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read it: {error}") from None
-    return data.get("tool", {}).get("ci-catalog")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return LintConfig(problems=[Problem(f"cannot read pyproject.toml: {error}", str(path), code="config")])
+    return _parsed(data.get("tool", {}).get("ci-catalog"), "[tool.ci-catalog]", path, (0, 0))
+
+
+def _parsed(section: Any, where: str, path: Path, place: tuple[int, int]) -> LintConfig:
+    try:
+        return parse_config(section, where)
+    except ConfigError as error:
+        return LintConfig(problems=[Problem(str(error), str(path), *place, code="config")])
 
 
 def parse_config(section: Any, where: str) -> LintConfig:
@@ -87,6 +112,8 @@ def parse_config(section: Any, where: str) -> LintConfig:
 def _rule_ids(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{where}: expected a list of rule ids")
+    from ci_catalog.lint.rules import RULES_BY_ID  # only a configuration that names rules loads them
+
     unknown = [item for item in value if item not in RULES_BY_ID]
     if unknown:
         raise ConfigError(f"{where}: no such rule {', '.join(unknown)} (see `ci-catalog rules`)")

@@ -8,19 +8,20 @@ Code Quality follows GitLab's documented report format (an array of issues with
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ci_catalog.emit import to_json
 from ci_catalog.problems import Problem
+from ci_catalog.terminal import shown
 
 CODE_QUALITY_SEVERITY = {"error": "major", "warning": "minor"}
 
 
 def as_text(problems: list[Problem]) -> str:
-    lines = [f"{p.where()}: {p.severity}: [{p.code}] {p.message}" for p in problems]
+    lines = [f"{shown(p.where())}: {p.severity}: [{p.code}] {shown(p.message)}" for p in problems]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -30,7 +31,7 @@ def as_json(problems: list[Problem]) -> str:
          "message": p.message, "json_path": p.json_path}
         for p in problems
     ]
-    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    return to_json(rows) + "\n"
 
 
 def _report_path(path: str) -> str:
@@ -47,7 +48,9 @@ def as_codequality(problems: list[Problem]) -> str:
     seen: set[str] = set()
     for p in problems:
         path = _report_path(p.file)
-        digest = hashlib.sha256(f"{p.code}\0{path}\0{p.line}\0{p.column}\0{p.message}".encode()).hexdigest()
+        # A file name that is not UTF-8 reaches here as surrogates: hash its bytes.
+        key = f"{p.code}\0{path}\0{p.line}\0{p.column}\0{p.message}".encode("utf-8", "surrogateescape")
+        digest = hashlib.sha256(key).hexdigest()
         while digest in seen:  # the same finding twice on one line still needs its own fingerprint
             digest = hashlib.sha256(digest.encode()).hexdigest()
         seen.add(digest)
@@ -58,7 +61,7 @@ def as_codequality(problems: list[Problem]) -> str:
             "severity": CODE_QUALITY_SEVERITY.get(p.severity, "info"),
             "location": {"path": path, "lines": {"begin": max(p.line, 1)}},
         })
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return to_json(issues) + "\n"
 
 
 def as_junit(problems: list[Problem], checked: list[str] | None = None) -> str:
@@ -67,12 +70,14 @@ def as_junit(problems: list[Problem], checked: list[str] | None = None) -> str:
     suite = ElementTree.Element("testsuite", name="ci-catalog lint", tests=str(len(files)),
                                 failures=str(sum(1 for f in files if any(p.file == f for p in problems))))
     for file in files:
-        case = ElementTree.SubElement(suite, "testcase", classname="ci-catalog.lint", name=_report_path(file),
-                                      file=_report_path(file))
+        name = shown(_report_path(file))
+        case = ElementTree.SubElement(suite, "testcase", classname="ci-catalog.lint", name=name, file=name)
         found = [p for p in problems if p.file == file]
         for p in found:
-            failure = ElementTree.SubElement(case, "failure", message=f"[{p.code}] {p.message}", type=p.severity)
-            failure.text = f"{_report_path(p.file)}:{p.line}:{p.column}: {p.message}"
+            # XML 1.0 cannot hold most control characters even escaped: show them as escapes.
+            message = shown(p.message)
+            failure = ElementTree.SubElement(case, "failure", message=f"[{p.code}] {message}", type=p.severity)
+            failure.text = f"{name}:{p.line}:{p.column}: {message}"
     root = ElementTree.Element("testsuites")
     root.append(suite)
     ElementTree.indent(root)

@@ -11,11 +11,13 @@ a `RemoteError` whose message names the host and the fix, with the token scrubbe
 from __future__ import annotations
 
 import functools
+import json
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import gitlab
 import gitlab.exceptions
@@ -25,6 +27,15 @@ from gql import GraphQLRequest
 from gql.transport.exceptions import TransportError, TransportProtocolError, TransportQueryError
 
 from ci_catalog import __version__
+from ci_catalog.remote.http import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    DeadlinePassed,
+    Redirected,
+    deadline,
+    httpx_client,
+    requests_session,
+)
 
 USER_AGENT = f"ci-catalog/{__version__} python-gitlab/{gitlab.__version__}"
 PAGE_SIZE = 100  # GitLab's default max_page_size: asking for more gets no more
@@ -35,7 +46,16 @@ MIN_SCRUBBED_TOKEN = 8
 RESOURCE_ACCESS_ERROR = "The resource that you are attempting to access does not exist"
 
 ErrorKind = Literal[
-    "auth", "forbidden", "not-found", "not-catalog", "unreachable", "timeout", "graphql", "bad-answer", "http"
+    "auth",
+    "forbidden",
+    "not-found",
+    "not-catalog",
+    "unreachable",
+    "timeout",
+    "graphql",
+    "bad-answer",
+    "http",
+    "redirect",
 ]
 
 
@@ -55,12 +75,16 @@ class Connection:
     def scrub(self, text: str) -> str:
         """The text with the token replaced, so no message or traceback can carry it.
 
+        Every form it can take on the way: as sent, in any letter case (a server may echo
+        it upper-cased), percent-encoded, and escaped as JSON or a Python repr writes it.
         GitLab's tokens are 20 characters or more; a string too short to be one would only
         mangle ordinary words in the message ("proxy" for a token "x").
         """
         if not self.token or len(self.token) < MIN_SCRUBBED_TOKEN:
             return text
-        return text.replace(self.token, "[token]")
+        forms = {self.token, quote(self.token, safe=""), json.dumps(self.token)[1:-1], repr(self.token)[1:-1]}
+        pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+        return re.sub(pattern, "[token]", text, flags=re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -170,10 +194,23 @@ def list_catalog(connection: Connection, search: str | None = None) -> list[Cata
             return page
         page_entries, next_cursor = page
         entries += page_entries
-        if next_cursor is None or next_cursor == after:
+        if next_cursor is None:
             return entries
+        if next_cursor == after:
+            return _error(
+                connection,
+                "bad-answer",
+                f"GitLab at {connection.host} says there are more catalog resources but gives the same page "
+                "cursor again: it is not answering as GitLab does; check that --gitlab names the instance itself",
+            )
         after = next_cursor
-    return entries
+    return _error(
+        connection,
+        "bad-answer",
+        f"GitLab at {connection.host} listed more than {MAX_PAGES} pages of {PAGE_SIZE} catalog resources and "
+        "still says there are more: a server that never stops paging is not answering as GitLab does; "
+        "narrow the list with --search",
+    )
 
 
 def show_resource(connection: Connection, full_path: str, version: str | None = None) -> CatalogResource | RemoteError:
@@ -198,14 +235,14 @@ def lint(
     if ref:
         payload["ref"] = ref
     try:
-        with _rest_client(connection) as client:
+        with _rest_client(connection) as client, deadline(connection.timeout):
             # No retries: a CLI answers now and says why, it does not wait out a rate limit silently.
             manager = client.projects.get(project, lazy=True).ci_lint
             answer = manager.create(payload, obey_rate_limit=False, max_retries=0)
             return _parse(connection, lambda: _lint_result(answer.asdict()))
     except gitlab.exceptions.GitlabError as error:
         return _rest_error(connection, error, project)
-    except requests.exceptions.RequestException as error:
+    except (requests.exceptions.RequestException, Redirected, AnswerTooLarge, DeadlinePassed) as error:
         return _transport_error(connection, error)
 
 
@@ -216,6 +253,7 @@ def _rest_client(connection: Connection) -> gitlab.Gitlab:
         timeout=connection.timeout,
         user_agent=USER_AGENT,
         retry_transient_errors=False,
+        session=requests_session(),
     )
 
 
@@ -226,16 +264,23 @@ def _graphql(
     statuses: list[int] = []
     # Our own httpx client, because GitLab answers a bad token with HTTP 401 *and* a GraphQL
     # `errors` body, which gql reports as a query error: only the status tells them apart.
-    http = httpx.Client(
+    http = httpx_client(
         headers=_graphql_headers(connection),
         timeout=connection.timeout,
         event_hooks={"response": [lambda response: statuses.append(response.status_code)]},
     )
     try:
-        with gitlab.GraphQL(connection.url, client=http, max_retries=0, obey_rate_limit=False) as client:
+        with (
+            gitlab.GraphQL(connection.url, client=http, max_retries=0, obey_rate_limit=False) as client,
+            deadline(connection.timeout),
+        ):
             # python-gitlab hands the request to gql, whose 4.x takes a GraphQLRequest
             # (python-gitlab's annotation still says str).
             data = client.execute(GraphQLRequest(query, variable_values=variables))  # type: ignore[arg-type]
+    except DeadlinePassed as error:
+        return _transport_error(connection, error)
+    except AssertionError:  # gql's check that an answer holds `data` or `errors`
+        return _bad_answer(connection, "the GraphQL answer holds neither data nor errors")
     except TransportQueryError as error:
         return _query_error(connection, error, statuses[-1] if statuses else 200, resource)
     except TransportProtocolError as error:
@@ -261,74 +306,121 @@ def _parse(connection: Connection, build: Callable[[], Any]) -> Any:
     try:
         return build()
     except (_BadShape, KeyError, TypeError, AttributeError, ValueError) as error:
-        detail = traceback.format_exception_only(error)[-1].strip()
+        detail = str(error) if isinstance(error, _BadShape) else traceback.format_exception_only(error)[-1].strip()
         return _bad_answer(connection, f"unexpected answer shape ({detail})")
 
 
 def _catalog_page(data: dict[str, Any]) -> tuple[list[CatalogEntry], str | None]:
-    connection_ = data["ciCatalogResources"]
+    connection_ = _mapping(data, "ciCatalogResources")
     if connection_ is None:
         raise _BadShape("ciCatalogResources is null")
-    entries = [_catalog_entry(node) for node in connection_["nodes"] if node is not None]
-    info = connection_["pageInfo"]
-    return entries, (info["endCursor"] if info["hasNextPage"] else None)
+    entries = [_catalog_entry(node) for node in _nodes(connection_)]
+    info = _mapping(connection_, "pageInfo") or {}
+    more = info.get("hasNextPage")
+    if not isinstance(more, bool):
+        raise _BadShape("pageInfo.hasNextPage is not a boolean")
+    return entries, (_text(info, "endCursor") if more else None)
 
 
 def _catalog_entry(node: dict[str, Any]) -> CatalogEntry:
-    versions = _versions(node.get("versions"))
+    versions = _versions(_mapping(node, "versions"))
     latest = versions[0] if versions else None
     return CatalogEntry(
-        name=node.get("name") or "",
-        full_path=node.get("fullPath") or "",
-        description=node.get("description") or "",
-        web_path=node.get("webPath") or "",
+        name=_text(node, "name") or "",
+        full_path=_text(node, "fullPath") or "",
+        description=_text(node, "description") or "",
+        web_path=_text(node, "webPath") or "",
         latest_version=latest.name if latest else None,
-        latest_released_at=(latest.released_at if latest else None) or node.get("latestReleasedAt"),
+        latest_released_at=(latest.released_at if latest else None) or _text(node, "latestReleasedAt"),
     )
 
 
 def _versions(connection_: dict[str, Any] | None) -> list[Version]:
     if connection_ is None:
         return []
-    return [Version(node["name"], node.get("releasedAt")) for node in connection_["nodes"] if node]
+    return [Version(_required_text(node, "name"), _text(node, "releasedAt")) for node in _nodes(connection_)]
 
 
 def _resource(node: dict[str, Any]) -> CatalogResource:
-    shown_nodes = (node.get("shown") or {}).get("nodes") or []
+    shown_nodes = _nodes(_mapping(node, "shown") or {})
     shown = shown_nodes[0] if shown_nodes else None
-    components = [_component(item) for item in ((shown or {}).get("components") or {}).get("nodes") or [] if item]
+    components = [_component(item) for item in _nodes(_mapping(shown or {}, "components") or {})]
     return CatalogResource(
-        name=node.get("name") or "",
-        full_path=node.get("fullPath") or "",
-        description=node.get("description") or "",
-        web_path=node.get("webPath") or "",
-        versions=_versions(node.get("recent")),
-        version=Version(shown["name"], shown.get("releasedAt")) if shown else None,
+        name=_text(node, "name") or "",
+        full_path=_text(node, "fullPath") or "",
+        description=_text(node, "description") or "",
+        web_path=_text(node, "webPath") or "",
+        versions=_versions(_mapping(node, "recent")),
+        version=Version(_required_text(shown, "name"), _text(shown, "releasedAt")) if shown else None,
         components=components,
     )
 
 
 def _component(node: dict[str, Any]) -> Component:
-    inputs = [_input(item) for item in node.get("inputs") or []]
-    return Component(node["name"], node.get("includePath") or "", inputs)
+    inputs = node.get("inputs") or []
+    if not isinstance(inputs, list) or not all(isinstance(item, dict) for item in inputs):
+        raise _BadShape("a component's `inputs` is not a list of objects")
+    return Component(_required_text(node, "name"), _text(node, "includePath") or "", [_input(item) for item in inputs])
 
 
 def _input(node: dict[str, Any]) -> ComponentInput:
+    required = node.get("required")
+    if required is not None and not isinstance(required, bool):
+        raise _BadShape("an input's `required` is not a boolean")
     return ComponentInput(
-        name=node["name"],
-        required=bool(node.get("required")),
-        default=node.get("default"),
-        description=node.get("description"),
-        regex=node.get("regex"),
+        name=_required_text(node, "name"),
+        required=bool(required),
+        default=_text(node, "default"),
+        description=_text(node, "description"),
+        regex=_text(node, "regex"),
         # GraphQL spells the enum in capitals (STRING); the spec spells it as users write it.
-        type=(node.get("type") or "string").lower(),
+        type=(_text(node, "type") or "string").lower(),
     )
 
 
 def _lint_result(answer: dict[str, Any]) -> LintResult:
     if not isinstance(answer.get("valid"), bool):
         raise _BadShape("no boolean `valid`")
-    return LintResult(answer["valid"], list(answer.get("errors") or []), list(answer.get("warnings") or []))
+    return LintResult(answer["valid"], _texts(answer, "errors"), _texts(answer, "warnings"))
+
+
+# -- reading an answer: each field the type GitLab documents, or _BadShape ------------------------
+
+
+def _mapping(node: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = node.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise _BadShape(f"`{key}` is not an object")
+    return value
+
+
+def _nodes(connection_: dict[str, Any]) -> list[dict[str, Any]]:
+    """A GraphQL connection's `nodes`, null entries (hidden from the caller) left out."""
+    nodes = connection_.get("nodes") or []
+    if not isinstance(nodes, list) or not all(node is None or isinstance(node, dict) for node in nodes):
+        raise _BadShape("`nodes` is not a list of objects")
+    return [node for node in nodes if node is not None]
+
+
+def _text(node: dict[str, Any], key: str) -> str | None:
+    value = node.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _BadShape(f"`{key}` is a {type(value).__name__}, not a string")
+    return value
+
+
+def _required_text(node: dict[str, Any], key: str) -> str:
+    value = _text(node, key)
+    if value is None:
+        raise _BadShape(f"`{key}` is missing")
+    return value
+
+
+def _texts(node: dict[str, Any], key: str) -> list[str]:
+    value = node.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _BadShape(f"`{key}` is not a list of strings")
+    return value
 
 
 # -- errors: one message per failure, each naming the host and the fix ---------------------------
@@ -441,7 +533,17 @@ def _bad_answer(connection: Connection, detail: str) -> RemoteError:
 
 
 def _transport_error(connection: Connection, error: BaseException) -> RemoteError:
-    if isinstance(error, httpx.TimeoutException | requests.exceptions.Timeout):
+    if isinstance(error, Redirected):
+        return _error(
+            connection,
+            "redirect",
+            f"GitLab at {connection.host} answered {error} instead: no redirect is followed, so the token goes "
+            f"only to {connection.host} and never to {error.target_host}; if the instance moved, give its new "
+            "URL with --gitlab",
+        )
+    if isinstance(error, AnswerTooLarge):
+        return _bad_answer(connection, f"an answer larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
+    if isinstance(error, httpx.TimeoutException | requests.exceptions.Timeout | DeadlinePassed):
         return _error(
             connection,
             "timeout",

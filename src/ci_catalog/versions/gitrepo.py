@@ -48,12 +48,17 @@ class GitRepo:
         return list(self.tag_commits())
 
     def tag_commits(self) -> dict[str, str]:
-        """Each tag and the commit it names (an annotated tag is peeled to its commit)."""
-        lines = self._lines("for-each-ref", "--format=%(refname:strip=2) %(objectname) %(*objectname)", "refs/tags")
+        """Each tag that names a commit, and that commit (an annotated tag is peeled to it).
+
+        A tag may name a tree or a blob; GitLab makes no release of one, and no commit
+        has its files, so it is left out here.
+        """
+        fields = "%(refname:strip=2) %(objecttype) %(objectname) %(*objecttype) %(*objectname)"
         commits: dict[str, str] = {}
-        for line in lines:
-            name, target, peeled = (line.split(" ") + [""])[:3]
-            commits[name] = peeled or target
+        for line in self._lines("for-each-ref", f"--format={fields}", "refs/tags"):
+            name, kind, target, peeled_kind, peeled = (line.split(" ") + ["", ""])[:5]
+            if (peeled_kind or kind) == "commit":
+                commits[name] = peeled or target
         return commits
 
     def commit_of(self, revision: str) -> str | None:
@@ -62,11 +67,16 @@ class GitRepo:
         return done.stdout.strip() or None if done.returncode == 0 else None
 
     def tag_commit(self, tag: str) -> str | None:
-        return self.commit_of(f"refs/tags/{tag}")
+        return self._ref_commit(f"refs/tags/{tag}")
 
     def branch_commit(self, branch: str) -> str | None:
         """A local branch, or the `origin` remote's (a CI clone has only those)."""
-        return self.commit_of(f"refs/heads/{branch}") or self.commit_of(f"refs/remotes/origin/{branch}")
+        return self._ref_commit(f"refs/heads/{branch}") or self._ref_commit(f"refs/remotes/origin/{branch}")
+
+    def _ref_commit(self, ref: str) -> str | None:
+        """The commit of exactly this ref: `refs/heads/main~1` is a revision, not a branch."""
+        done = self.run("show-ref", "--verify", "--hash", "--end-of-options", ref, check=False)
+        return self.commit_of(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
     def abbreviated_commit(self, text: str) -> str | None:
         is_hex = all(char in "0123456789abcdef" for char in text.lower())

@@ -42,8 +42,10 @@ def check_release(root: Path, tag: str | None) -> ReleaseReport:
     catalog = load_catalog(root)
     manifest = str(root / MANIFEST)
     version = parse_tag(catalog.version) if catalog.version else None
-    if version is None or catalog.version.startswith("v"):
-        report.problems.append(Problem(f"`version: {catalog.version}` is not a semantic version like 1.2.0", manifest))
+    if version is None:
+        # load_catalog says what is wrong with a version it could not take.
+        said = [problem for problem in catalog.problems if "`version" in problem.message]
+        report.problems += said or [Problem("no `version:`: add the release's version, like 1.2.0", manifest)]
         return report
     report.version = catalog.version
     _check_tag(report, tag, version, manifest)

@@ -4,7 +4,8 @@ lib/gitlab/ci/components/instance_path.rb: `find_catalog_version&.sha ||
 sha_by_released_tag || sha_by_ref`. Here every semver tag counts as a published
 release, and the repository counts as a catalog resource when it has `catalog.yml`.
 Git's own lookup decides the rest: a full SHA, then a tag, then a branch, then an
-abbreviated SHA. The component file is `templates/<name>.yml`, else
+abbreviated SHA, then any other revision git resolves (`HEAD`, `refs/heads/main`), as
+`project.commit(reference)` does through Gitaly. The component file is `templates/<name>.yml`, else
 `templates/<name>/template.yml`, at the resolved commit.
 """
 
@@ -29,6 +30,7 @@ class Kind(Enum):
     SHA = "commit SHA"
     TAG = "tag"
     BRANCH = "branch"
+    REVISION = "revision"  # any other name git resolves: HEAD, refs/heads/main, main~1
 
     @property
     def pinned(self) -> bool:
@@ -99,12 +101,15 @@ def _by_git(catalog: CatalogRepo, reference: str, found: list[Release]) -> Resol
     # The highest release wins when several name one commit.
     tags_by_sha = {commits[release.tag]: release.tag for release in reversed(found)}
     lookups = (
-        (Kind.SHA, repo.commit_of(reference) if len(reference) in FULL_SHA_LENGTHS else None),
-        (Kind.TAG, repo.tag_commit(reference)),
-        (Kind.BRANCH, repo.branch_commit(reference)),
-        (Kind.SHA, repo.abbreviated_commit(reference)),
+        (Kind.SHA, lambda: repo.commit_of(reference) if len(reference) in FULL_SHA_LENGTHS else None),
+        (Kind.TAG, lambda: repo.tag_commit(reference)),
+        (Kind.BRANCH, lambda: repo.branch_commit(reference)),
+        (Kind.SHA, lambda: repo.abbreviated_commit(reference)),
+        # GitLab's last step is `project.commit(reference)`: Gitaly resolves any revision.
+        (Kind.REVISION, lambda: repo.commit_of(reference)),
     )
-    for kind, sha in lookups:
+    for kind, lookup in lookups:
+        sha = lookup()
         if sha is not None:
             return Resolution(sha, kind, None, tags_by_sha.get(sha))
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from ci_catalog.exits import UsageError
 from ci_catalog.lint.rules import (  # inputs
     catalog_manifest_mismatch,  # catalog
     closed_input_without_options,  # inputs
@@ -20,6 +21,7 @@ from ci_catalog.lint.rules import (  # inputs
     hyphenated_input_indexed,  # inputs
     input_in_shell_unescaped,  # jobs
     input_without_description,  # inputs
+    interpolation_without_header,  # inputs
     job_name_not_from_input,  # jobs
     literal_secret_variable,  # jobs
     missing_readme,  # catalog
@@ -34,7 +36,6 @@ from ci_catalog.lint.rules import (  # inputs
     unused_input,  # inputs
     version_read_as_float,  # inputs
 )
-from ci_catalog.options import OptionError
 
 ALL_RULES: tuple[ModuleType, ...] = (
     # inputs
@@ -45,6 +46,7 @@ ALL_RULES: tuple[ModuleType, ...] = (
     hyphenated_input_indexed,
     closed_input_without_options,
     version_read_as_float,
+    interpolation_without_header,
     # jobs
     only_except,
     job_name_not_from_input,
@@ -71,4 +73,4 @@ def get_rule(rule_id: str) -> ModuleType:
     try:
         return RULES_BY_ID[rule_id]
     except KeyError:
-        raise OptionError(f'no such rule: "{rule_id}" (known: {", ".join(sorted(RULES_BY_ID))})') from None
+        raise UsageError(f'no such rule: "{rule_id}" (known: {", ".join(sorted(RULES_BY_ID))})') from None

@@ -59,7 +59,7 @@ def check(ctx: CatalogContext) -> Iterator[Problem]:
     if entries is None:
         return  # no `components` mapping: load_catalog reports a malformed one
     manifest, marks = ctx.catalog.manifest_path, ctx.catalog.manifest_marks
-    templates = discover_templates(ctx.root)
+    templates = discover_templates(ctx.root, ctx.files)
     for name, path in templates.items():
         if name not in entries:
             where = path.relative_to(ctx.root).as_posix()

@@ -1,0 +1,100 @@
+"""Finding a catalog's component files: one place looks in `templates/` for every command.
+
+GitLab stores a symbolic link as a file that holds the target's path and never follows it
+(a Git blob of mode 120000), so a link that leaves the catalog can only ever show a local
+checkout's files: `/etc/shadow`, another project. Such a link is refused with a message,
+and what it points at is never read, printed or published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_browse import GREETER, MANIFEST, PLAIN, make_catalog
+
+from ci_catalog.catalog import template_files
+
+SECRET = "root:$6$secret-hash-line:19000:0:99999:7:::\n"
+COMMANDS = {
+    "check": lambda root: ["check", root],
+    "lint": lambda root: ["lint", root],
+    "list": lambda root: ["list", root],
+    "show": lambda root: ["show", "greeter", "--catalog", root],
+    "docs": lambda root: ["docs", root],
+    "site": lambda root: ["site", root.parent / "public", "--catalog", root],
+}
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    root = make_catalog(tmp_path / "catalog", {"greeter": GREETER, "plain": PLAIN})
+    (root / "README.md").write_text("# Catalog\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "elsewhere" / "shadow"
+    path.parent.mkdir()
+    path.write_text(SECRET, encoding="utf-8")
+    return path
+
+
+def _refusal(link: str, target: Path) -> str:
+    return f"`{link}` is a link to {target}, outside the catalog: GitLab does not follow links"
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_component_link_out_of_the_catalog_is_refused_and_never_read(
+    cli, catalog: Path, secret: Path, command: str
+) -> None:
+    (catalog / "templates" / "leak.yml").symlink_to(secret)
+    result = cli(*COMMANDS[command](catalog))
+    assert result.code == 1
+    assert _refusal("templates/leak.yml", secret) in result.out + result.err
+    assert "secret-hash-line" not in result.out + result.err
+    assert not (catalog / "docs").exists() and not (catalog.parent / "public").exists()
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_templates_folder_link_out_of_the_catalog_is_refused(
+    cli, catalog: Path, tmp_path: Path, command: str
+) -> None:
+    outside = tmp_path / "other-project" / "templates"
+    outside.mkdir(parents=True)
+    (outside / "leak.yml").write_text("spec:\n  inputs: {}\n---\nleak:\n  script: [cat /etc/shadow]\n")
+    (catalog / "templates" / "stolen").symlink_to(outside)
+    result = cli(*COMMANDS[command](catalog))
+    assert result.code == 1
+    assert _refusal("templates/stolen", outside) in result.out + result.err
+    assert "cat /etc/shadow" not in result.out + result.err
+
+
+def test_a_catalog_yml_link_out_of_the_catalog_is_refused_and_never_read(cli, catalog: Path, secret: Path) -> None:
+    (catalog / "catalog.yml").unlink()
+    (catalog / "catalog.yml").symlink_to(secret)
+    for args in (["list", catalog], ["lint", catalog], ["check", catalog]):
+        result = cli(*args)
+        assert result.code == 1, args
+        assert _refusal("catalog.yml", secret) in result.out + result.err
+        assert "secret-hash-line" not in result.out + result.err
+
+
+def test_a_link_inside_the_catalog_is_followed(cli, catalog: Path) -> None:
+    (catalog / "shared").mkdir()
+    (catalog / "shared" / "plain.yml").write_text(PLAIN, encoding="utf-8")
+    (catalog / "templates" / "mirror.yml").symlink_to(catalog / "shared" / "plain.yml")
+    assert "mirror" in cli("list", catalog).out
+
+
+def test_every_command_finds_the_same_files_in_path_order(catalog: Path) -> None:
+    (catalog / "templates" / "notes.txt").write_text("not a component\n", encoding="utf-8")
+    (catalog / "catalog.yml").write_text(MANIFEST, encoding="utf-8")
+    found = template_files(catalog)
+    assert [path.relative_to(catalog).as_posix() for path in found.files] == [
+        "templates/greeter/template.yml",
+        "templates/notes.txt",
+        "templates/plain/template.yml",
+    ]
+    assert found.problems == []
