@@ -32,7 +32,15 @@ REFERENCE_TAG = "!reference"
 
 
 class Reference(list):  # type: ignore[type-arg]
-    """A `!reference [job, key]` tag: kept as a tag, not interpolated, shown as a list."""
+    """A `!reference [job, key]` tag: kept as a tag, not interpolated, shown as a list.
+
+    Psych hands GitLab a tag on a scalar or a mapping too; GitLab refuses it only when it
+    resolves the tag (`!reference "a" is not valid`), so such a tag is kept here with its
+    text (`scalar`) or its mapping, and no items.
+    """
+
+    scalar: str | None = None
+    mapping: dict[str, Any] | None = None
 
 
 class YamlError(Exception):
@@ -188,6 +196,10 @@ def _scalar_value(tag: str | None, text: str, plain: bool) -> Any:
         return psych_plain_scalar(text)
     if short == "binary":
         return base64.b64decode(text).decode("utf-8", "replace")
+    if short == REFERENCE_TAG:
+        reference = Reference()
+        reference.scalar = text
+        return reference
     if short.startswith("!"):
         return _application_scalar(short, text)
     return psych_plain_scalar(text) if plain else text
@@ -441,8 +453,6 @@ def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
         if node.tag == REFERENCE_TAG:
             return Reference(items)
         return items
-    if node.tag == REFERENCE_TAG:
-        raise YamlError("!reference needs a sequence, as in `!reference [job, script]`", node.line, node.column)
     mapping: dict[str, Any] = {}
     for key_node, value_node in node.items:
         key = _materialize(key_node, path, Marks())
@@ -452,6 +462,10 @@ def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
         name = key if isinstance(key, str) else ruby_to_s(key)
         marks.add(path + (name,), key_node.line, key_node.column)
         mapping[name] = _materialize(value_node, path + (name,), marks)
+    if node.tag == REFERENCE_TAG:
+        reference = Reference()
+        reference.mapping = mapping
+        return reference
     return mapping
 
 

@@ -1,0 +1,413 @@
+"""The top of the tree: the file, `default:`, the jobs, and each kind of job.
+
+Follows lib/gitlab/ci/config/entry/root.rb, default.rb, jobs.rb, processable.rb, job.rb,
+bridge.rb and hidden.rb. A top-level key is a job unless it is a global keyword; a job
+is hidden (`.name`), a job (it has `script:` or `run:`), a trigger job (`trigger:` or
+`needs:`), or nothing GitLab can run (`jobs rspec config should implement the script:,
+run:, or trigger: keyword`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ci_catalog.processor import duration
+from ci_catalog.processor.artifacts import Artifacts
+from ci_catalog.processor.cache import Caches
+from ci_catalog.processor.entry import Checks, Factory, Node, always, nested
+from ci_catalog.processor.images import Image, Services
+from ci_catalog.processor.keywords import (
+    MAX_NESTING_LEVEL,
+    AllowFailure,
+    Boolean,
+    Commands,
+    Coverage,
+    Environment,
+    Hooks,
+    IdTokens,
+    Inherit,
+    Pages,
+    Publish,
+    Release,
+    Retry,
+    Stage,
+    Stages,
+    Tags,
+    Timeout,
+    Trigger,
+)
+from ci_catalog.processor.needs import Needs, job_needs
+from ci_catalog.processor.parallel import Parallel
+from ci_catalog.processor.rubyish import blank, is_hash
+from ci_catalog.processor.rules import JOB_RULE_KEYS, JOB_RULE_WHEN, Policy, Rules, Workflow
+from ci_catalog.processor.variables import JOB_DATA, TOP_LEVEL_DATA, Variables
+
+MAX_JOB_NAME_LENGTH = 255
+PROCESSABLE_KEYS = (
+    "extends",
+    "stage",
+    "only",
+    "except",
+    "rules",
+    "variables",
+    "inherit",
+    "allow_failure",
+    "when",
+    "needs",
+    "resource_group",
+    "environment",
+    "interruptible",
+)
+JOB_KEYS = (
+    "tags",
+    "script",
+    "image",
+    "services",
+    "start_in",
+    "artifacts",
+    "cache",
+    "dependencies",
+    "before_script",
+    "after_script",
+    "hooks",
+    "coverage",
+    "retry",
+    "parallel",
+    "timeout",
+    "release",
+    "id_tokens",
+    "publish",
+    "pages",
+    "manual_confirmation",
+    "run",
+    # GitLab's EE edition (gitlab.com) and newer keywords the JSON schema lists.
+    "secrets",
+    "dast_configuration",
+    "identity",
+    "inputs",
+)
+JOB_WHEN = ("on_success", "on_failure", "always", "manual", "delayed")
+BRIDGE_KEYS = ("trigger", "parallel")
+BRIDGE_WHEN = ("on_success", "on_failure", "always", "manual")
+DEFAULT_KEYS = (
+    "before_script",
+    "after_script",
+    "hooks",
+    "cache",
+    "image",
+    "services",
+    "interruptible",
+    "timeout",
+    "retry",
+    "tags",
+    "artifacts",
+    "id_tokens",
+    "identity",
+)
+DEFAULT_INHERITED = ("before_script", "after_script", "cache", "image", "services")
+ROOT_KEYS = (
+    "default",
+    "include",
+    "before_script",
+    "image",
+    "services",
+    "after_script",
+    "variables",
+    "stages",
+    "cache",
+    "workflow",
+)
+RESERVED = ("include", "before_script", "image", "services", "after_script", "variables", "stages", "cache")
+IMPLEMENT = "config should implement the script:, run:, or trigger: keyword"
+
+
+class InheritError(Exception):
+    """Raised while composing `default:` (GitLab's Inheritable::InheritError)."""
+
+    def __init__(self, message: str, path: tuple[Any, ...]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+def _policy(value: Any) -> type[Node]:
+    return Policy(value)
+
+
+_PROCESSABLE_NODES: tuple[tuple[str, Factory, dict[str, Any]], ...] = (
+    ("stage", always(Stage), {}),
+    ("only", _policy, {}),
+    ("except", _policy, {}),
+    ("rules", always(Rules), {"allowed_when": JOB_RULE_WHEN, "allowed_keys": JOB_RULE_KEYS}),
+    ("variables", always(Variables), {"allowed_value_data": JOB_DATA}),
+    ("inherit", always(Inherit), {}),
+    ("environment", always(Environment), {}),
+    ("interruptible", always(Boolean), {}),
+)
+
+
+class _Processable(Node):
+    """processable.rb: what a job and a trigger job share."""
+
+    allowed: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", self.key))
+
+    def validate(self, v: Checks) -> None:
+        v.type("config", "Hash")
+        v.presence("config")
+        if blank(self.name):
+            v.add("name", "can't be blank", self.path)
+        if len(self.name) > MAX_JOB_NAME_LENGTH:
+            v.add("name", f"is too long (maximum is {MAX_JOB_NAME_LENGTH} characters)", self.path)
+        v.mutually_exclusive_keys(("script", "trigger"))
+        v.mutually_exclusive_keys(("run", "trigger"))
+        if self.attribute("rules") is not None:
+            v.disallowed_keys(("only", "except", "start_in"), "key may not be used with `rules`", ignore_nil=True)
+        if self.attribute("extends") is not None:
+            v.array_of_strings_or_string("extends")
+        rules = self.attribute("rules")
+        if rules is not None and not (isinstance(rules, list) and nested(rules, MAX_NESTING_LEVEL, is_hash)):
+            v.add("rules", "should be an array containing hashes and arrays of hashes")
+        if self.attribute("resource_group") is not None:
+            v.type("resource_group", "String")
+        self.validate_kind(v)
+
+    def validate_kind(self, v: Checks) -> None:
+        """The checks of the job's kind, after the shared ones."""
+
+
+class Job(_Processable):
+    """job.rb: a job GitLab runs on a runner."""
+
+    label = "job"
+    nodes = (
+        *_PROCESSABLE_NODES,
+        ("before_script", always(Commands), {}),
+        ("script", always(Commands), {}),
+        ("after_script", always(Commands), {}),
+        ("hooks", always(Hooks), {}),
+        ("cache", always(Caches), {}),
+        ("image", always(Image), {}),
+        ("services", always(Services), {}),
+        ("timeout", always(Timeout), {}),
+        ("retry", Retry, {}),
+        ("tags", always(Tags), {}),
+        ("artifacts", always(Artifacts), {}),
+        ("needs", always(Needs), {"allowed_needs": ("job", "cross_dependency")}),
+        ("coverage", always(Coverage), {}),
+        ("release", always(Release), {}),
+        ("parallel", Parallel, {}),
+        ("allow_failure", always(AllowFailure), {}),
+        ("id_tokens", always(IdTokens), {}),
+        ("publish", always(Publish), {}),
+        ("pages", always(Pages), {}),
+    )
+
+    def validate_kind(self, v: Checks) -> None:
+        v.allowed_keys(JOB_KEYS + PROCESSABLE_KEYS)
+        v.mutually_exclusive_keys(("script", "run"))
+        if not self.has("run"):
+            v.presence("script")
+        given = {key for key, value in self.config.items() if value is not None}
+        if "when" in given:
+            v.type("when", "String")
+            v.inclusion("when", JOB_WHEN, "should be one of: " + ", ".join(JOB_WHEN))
+        if "dependencies" in given:
+            v.array_of_strings("dependencies")
+        if "allow_failure" in given:
+            v.hash_or_boolean("allow_failure")
+        if "manual_confirmation" in given:
+            v.type("manual_confirmation", "String")
+        delayed = self.attribute("when") == "delayed"
+        if delayed:
+            v.duration("start_in", limit=duration.ONE_WEEK)
+        if self.has("rules") or not delayed:
+            v.absence("start_in")
+        if not self._pages_job():
+            v.absence("publish", "can only be used within a `pages` job")
+
+    def _pages_job(self) -> bool:
+        if not blank(self.attribute("pages")):
+            return True
+        return self.name == "pages" and self.attribute("pages") is not False
+
+    def validate_composed(self, v: Checks) -> None:
+        dependencies = self.attribute("dependencies")
+        needs = self.entries.get("needs")
+        if blank(dependencies) or needs is None or not needs.valid() or not isinstance(dependencies, list):
+            return
+        kinds = {getattr(entry, "kind", None) for entry in needs.entries.values()}
+        if "job" not in kinds and "cross_dependency" in kinds:
+            v.add("needs", "corresponding to dependencies must be from the same pipeline")
+            return
+        names = [need["name"] for need in job_needs(needs.config)]
+        missing = [name for name in dependencies if name not in names]
+        if missing:
+            v.add("dependencies", f"the {', '.join(missing)} should be part of needs")
+
+
+class Bridge(_Processable):
+    """bridge.rb: a trigger job, which starts a downstream pipeline."""
+
+    label = "bridge"
+    nodes = (
+        *_PROCESSABLE_NODES,
+        ("trigger", Trigger, {}),
+        ("needs", always(Needs), {"allowed_needs": ("job", "bridge")}),
+        ("parallel", Parallel, {"allowed_strategies": ("matrix",)}),
+    )
+
+    def validate_kind(self, v: Checks) -> None:
+        v.allowed_keys(BRIDGE_KEYS + PROCESSABLE_KEYS)
+        if self.attribute("when") is not None:
+            v.inclusion("when", BRIDGE_WHEN, "should be one of: " + ", ".join(BRIDGE_WHEN))
+        if self.attribute("allow_failure") is not None:
+            v.boolean("allow_failure")
+
+    def validate_composed(self, v: Checks) -> None:
+        needs = self.entries.get("needs")
+        upstream = []
+        if needs is not None and needs.valid():
+            upstream = [entry for entry in needs.entries.values() if getattr(entry, "kind", None) == "bridge"]
+        if "trigger" not in self.entries and not upstream:
+            v.add("config", "should contain either a trigger or a needs:pipeline")
+        if len(upstream) > 1:
+            v.add("config", "should contain at most one bridge need")
+
+
+class Hidden(Node):
+    """hidden.rb: a `.name` template, checked only for having a value."""
+
+    label = "hidden"
+
+    def validate(self, v: Checks) -> None:
+        v.presence("config")
+
+
+def job_kind(name: str, value: Any) -> type[Node] | None:
+    """Jobs.find_type: hidden, a job, a trigger job, or None."""
+    if name.startswith("."):
+        return Hidden
+    if is_hash(value) and ("script" in value or "run" in value):
+        return Job
+    if is_hash(value) and ("trigger" in value or "needs" in value):
+        return Bridge
+    return None
+
+
+def left_to_includes(document: dict[str, Any]) -> set[str]:
+    """The jobs of a file whose includes were not merged that an include may complete: a
+    job with no `script:`, `run:` or `trigger:` of its own (an override of an included job)."""
+    return {
+        name
+        for name, value in document.items()
+        if name not in RESERVED
+        and name not in ROOT_KEYS
+        and not name.startswith(".")
+        and not (is_hash(value) and any(key in value for key in ("script", "run", "trigger")))
+    }
+
+
+class Jobs(Node):
+    """jobs.rb: every job; at least one of them visible (not for a component's body)."""
+
+    label = "jobs"
+
+    def validate(self, v: Checks) -> None:
+        v.type("config", "Hash")
+        for name, value in self.config.items():
+            if job_kind(name, value) is None:
+                v.add(name, IMPLEMENT, (name,))
+        if not (self.opt("component") or self.opt("partial")) and not any(
+            job_kind(name, value) in (Job, Bridge) for name, value in self.config.items()
+        ):
+            v.add("config", "should contain at least one visible job", ())
+
+    def build(self, deps: Any) -> None:
+        for name, value in self.config.items():
+            kind = job_kind(name, value)
+            if kind is not None:
+                self.add_entry(name, always(kind), {} if value is None else value, path=(name,), name=name)
+        self.compose_entries(deps)
+
+
+class Default(Node):
+    """default.rb; a keyword both here and at the top is an error that stops GitLab."""
+
+    label = "default"
+    nodes = (
+        ("before_script", always(Commands), {}),
+        ("after_script", always(Commands), {}),
+        ("hooks", always(Hooks), {}),
+        ("cache", always(Caches), {}),
+        ("image", always(Image), {}),
+        ("services", always(Services), {}),
+        ("interruptible", always(Boolean), {}),
+        ("timeout", always(Timeout), {}),
+        ("retry", Retry, {}),
+        ("tags", always(Tags), {}),
+        ("artifacts", always(Artifacts), {}),
+        ("id_tokens", always(IdTokens), {}),
+    )
+
+    def validate(self, v: Checks) -> None:
+        v.type("config", "Hash")
+        v.allowed_keys(DEFAULT_KEYS)
+
+    def compose(self, deps: Any = None) -> None:
+        super().compose(deps)
+        if not isinstance(deps, Root):
+            return
+        for key in DEFAULT_INHERITED:
+            if key in deps.entries and key in self.entries:
+                raise InheritError(f"{key} is defined in top-level and `default:` entry", ("default", key))
+
+
+class Root(Node):
+    """root.rb: the file; its global keywords, then its jobs."""
+
+    label = "root"
+    nodes = (
+        ("default", always(Default), {}),
+        ("include", always(Node), {}),
+        ("before_script", always(Commands), {}),
+        ("image", always(Image), {}),
+        ("services", always(Services), {}),
+        ("after_script", always(Commands), {}),
+        ("variables", always(Variables), {"allowed_value_data": TOP_LEVEL_DATA}),
+        ("stages", always(Stages), {}),
+        ("cache", always(Caches), {}),
+        ("workflow", always(Workflow), {}),
+    )
+
+    def __init__(self, config: dict[str, Any], skip: frozenset[str] = frozenset(), **meta: Any) -> None:
+        config = {name: value for name, value in config.items() if name not in skip}
+        self.jobs_config = {
+            name: value
+            for name, value in config.items()
+            if name not in RESERVED and (job_kind(name, value) is not None or name not in ROOT_KEYS)
+        }
+        globals_only = {name: value for name, value in config.items() if name not in self.jobs_config}
+        super().__init__(globals_only, None, None, (), **meta)
+
+    def build(self, deps: Any) -> None:
+        for key, factory, meta in self.nodes:
+            self.add_entry(key, factory, self.config.get(key), **meta)
+        self.add_entry("jobs", always(Jobs), self.jobs_config, path=())
+        self.compose_entries(self)
+
+
+def check_tree(
+    document: dict[str, Any], component: bool = False, partial: bool = False, skip: frozenset[str] = frozenset()
+) -> Root:
+    """The composed tree of a document (raises InheritError as GitLab raises it).
+
+    `partial`: the file's includes were not merged, so it may have no visible job of its
+    own; `skip`: top-level keys not to check, as an include would complete them.
+    """
+    root = Root(document, skip, component=component, partial=partial)
+    root.compose()
+    return root
