@@ -147,3 +147,21 @@ def test_messages_are_downcased_as_gitlab_downcases_them(validate) -> None:
     assert validate("RSpec:\n  script: x\n  when: Never\n")[1] == [
         "3:3: error: jobs:rspec when should be one of: on_success, on_failure, always, manual, delayed [RSpec.when]"
     ]
+
+
+def test_run_steps_are_checked_against_the_steps_schema_with_gitlabs_wording(validate) -> None:
+    """job.rb (`run`, json_schemer's messages)."""
+    code, lines = validate("job:\n  stage: build\n  run:\n    - step: some reference\n")
+    assert code == 1
+    assert "3:3: error: jobs:job run object at `/0` is missing required properties: name [job.run]" in lines
+
+
+def test_run_must_be_a_list_of_steps(validate) -> None:
+    assert validate("job:\n  stage: build\n  run: invalid\n")[1] == [
+        "3:3: error: jobs:job run value at root is not an array [job.run]"
+    ]
+
+
+def test_script_together_with_run_is_refused(validate) -> None:
+    lines = validate("job:\n  script: x\n  run: [{name: step1, script: echo}]\n")[1]
+    assert "3:3: error: jobs:job config these keys cannot be used together: script, run [job.run]" in lines

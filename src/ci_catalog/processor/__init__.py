@@ -23,6 +23,7 @@ from typing import Any
 
 from ci_catalog.problems import Marks, Problem, format_json_path
 from ci_catalog.processor.extends import extend_all
+from ci_catalog.processor.includes import include_source_error
 from ci_catalog.processor.jobs import Bridge, InheritError, Job, check_tree, left_to_includes
 from ci_catalog.processor.logic import check_logic
 from ci_catalog.processor.references import resolve_references
@@ -71,6 +72,10 @@ def process(
     # A component's body, like a file with unmerged includes, may use what the including
     # pipeline (or another component it includes) defines.
     partial = component or unmerged
+    wrong_include = include_source_error(document)
+    if wrong_include is not None:
+        _fail(result, file, *wrong_include)
+        return result
     extended = extend_all(document, marks, partial)
     if extended.error is not None:
         _fail(result, file, extended.error.message, extended.error.path)

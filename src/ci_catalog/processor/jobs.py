@@ -16,6 +16,7 @@ from ci_catalog.processor.artifacts import Artifacts
 from ci_catalog.processor.cache import Caches
 from ci_catalog.processor.entry import Checks, Factory, Node, always, nested
 from ci_catalog.processor.images import Image, Services
+from ci_catalog.processor.includes import Includes
 from ci_catalog.processor.keywords import (
     MAX_NESTING_LEVEL,
     AllowFailure,
@@ -40,6 +41,7 @@ from ci_catalog.processor.needs import Needs, job_needs
 from ci_catalog.processor.parallel import Parallel
 from ci_catalog.processor.rubyish import blank, is_hash
 from ci_catalog.processor.rules import JOB_RULE_KEYS, JOB_RULE_WHEN, Policy, Rules, Workflow
+from ci_catalog.processor.steps import run_errors
 from ci_catalog.processor.variables import JOB_DATA, TOP_LEVEL_DATA, Variables
 
 MAX_JOB_NAME_LENGTH = 255
@@ -221,6 +223,9 @@ class Job(_Processable):
             v.hash_or_boolean("allow_failure")
         if "manual_confirmation" in given:
             v.type("manual_confirmation", "String")
+        if "run" in given:
+            for message in run_errors(self.config["run"]):
+                v.add("run", message)
         delayed = self.attribute("when") == "delayed"
         if delayed:
             v.duration("start_in", limit=duration.ONE_WEEK)
@@ -372,7 +377,7 @@ class Root(Node):
     label = "root"
     nodes = (
         ("default", always(Default), {}),
-        ("include", always(Node), {}),
+        ("include", always(Includes), {}),
         ("before_script", always(Commands), {}),
         ("image", always(Image), {}),
         ("services", always(Services), {}),

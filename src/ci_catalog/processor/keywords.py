@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from ci_catalog.expressions import is_regexp, looks_like_regexp
 from ci_catalog.processor import duration
 from ci_catalog.processor.entry import Checks, Node, Unknown, always, strategies
+from ci_catalog.processor.includes import Includes
 from ci_catalog.processor.rubyish import is_hash, is_integer, is_string, to_s
 
 MAX_NESTING_LEVEL = 10
@@ -428,7 +429,7 @@ class _CrossProjectTrigger(Node):
 
 class _SameProjectTrigger(Node):
     ALLOWED_KEYS = ("strategy", "include", "forward", "inputs")
-    nodes = (("forward", always(Forward), {}),)
+    nodes = (("include", always(Includes), {"max_size": 3}), ("forward", always(Forward), {}))
 
     def validate(self, v: Checks) -> None:
         v.presence("config")
