@@ -106,7 +106,7 @@ def test_unknown_keys_of_a_job_are_named_in_order(validate) -> None:
 
 def test_a_job_with_only_needs_is_a_trigger_job_without_a_trigger(validate) -> None:
     assert validate("a:\n  script: x\nb:\n  needs: [a]\n")[1] == [
-        "3:1: error: jobs:b config should contain either a trigger or a needs:pipeline [b]"
+        "3:1: error: jobs:b config should contain one of the keywords; trigger, status or needs:pipeline [b]"
     ]
 
 
@@ -114,7 +114,7 @@ def test_a_trigger_job_with_a_when_of_a_job_is_refused(validate) -> None:
     # GitLab builds no entries for an invalid job, so it also finds no trigger in it.
     assert validate("b:\n  trigger: group/project\n  when: delayed\n")[1] == [
         "3:3: error: jobs:b when should be one of: on_success, on_failure, always, manual [b.when]",
-        "1:1: error: jobs:b config should contain either a trigger or a needs:pipeline [b]",
+        "1:1: error: jobs:b config should contain one of the keywords; trigger, status or needs:pipeline [b]",
     ]
 
 

@@ -89,7 +89,7 @@ JOB_KEYS = (
     "inputs",
 )
 JOB_WHEN = ("on_success", "on_failure", "always", "manual", "delayed")
-BRIDGE_KEYS = ("trigger", "parallel")
+BRIDGE_KEYS = ("trigger", "parallel", "status")  # `status`: GitLab's EE edition
 BRIDGE_WHEN = ("on_success", "on_failure", "always", "manual")
 DEFAULT_KEYS = (
     "before_script",
@@ -255,7 +255,8 @@ class Job(_Processable):
 
 
 class Bridge(_Processable):
-    """bridge.rb: a trigger job, which starts a downstream pipeline."""
+    """bridge.rb (with the EE edition's `status`): a trigger job, which starts a downstream
+    pipeline or mirrors an upstream one's status."""
 
     label = "bridge"
     nodes = (
@@ -274,13 +275,17 @@ class Bridge(_Processable):
 
     def validate_composed(self, v: Checks) -> None:
         needs = self.entries.get("needs")
-        upstream = []
-        if needs is not None and needs.valid():
+        upstream: list[Any] = []
+        if self.attribute("status") is not None:
+            upstream = [self.attribute("status")]
+        elif needs is not None and needs.valid():
             upstream = [entry for entry in needs.entries.values() if getattr(entry, "kind", None) == "bridge"]
         if "trigger" not in self.entries and not upstream:
-            v.add("config", "should contain either a trigger or a needs:pipeline")
+            v.add("config", "should contain one of the keywords; trigger, status or needs:pipeline")
         if len(upstream) > 1:
             v.add("config", "should contain at most one bridge need")
+        if self.attribute("needs") is not None and self.attribute("status") is not None:
+            v.add("config", 'should not contain both "needs" and "status" keywords')
 
 
 class Hidden(Node):
@@ -298,7 +303,7 @@ def job_kind(name: str, value: Any) -> type[Node] | None:
         return Hidden
     if is_hash(value) and ("script" in value or "run" in value):
         return Job
-    if is_hash(value) and ("trigger" in value or "needs" in value):
+    if is_hash(value) and any(key in value for key in ("trigger", "needs", "status")):
         return Bridge
     return None
 
