@@ -165,3 +165,8 @@ def test_run_must_be_a_list_of_steps(validate) -> None:
 def test_script_together_with_run_is_refused(validate) -> None:
     lines = validate("job:\n  script: x\n  run: [{name: step1, script: echo}]\n")[1]
     assert "3:3: error: jobs:job config these keys cannot be used together: script, run [job.run]" in lines
+
+
+def test_a_job_named_by_a_number_is_refused(validate) -> None:
+    """processable.rb (`validates :name, type: Symbol`): YAML reads `10:` as a number."""
+    assert validate("10:\n  script: x\n'11':\n  script: y\n")[1] == ["1:1: error: jobs:10 name should be a symbol [10]"]

@@ -461,12 +461,23 @@ def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
             continue
         name = key if isinstance(key, str) else ruby_to_s(key)
         marks.add(path + (name,), key_node.line, key_node.column)
+        if not isinstance(key, str):
+            marks.key_types[path + (name,)] = _ruby_class(key)
         mapping[name] = _materialize(value_node, path + (name,), marks)
     if node.tag == REFERENCE_TAG:
         reference = Reference()
         reference.mapping = mapping
         return reference
     return mapping
+
+
+def _ruby_class(value: Any) -> str:
+    """The Ruby class Psych gives a key that is not a string."""
+    if value is None:
+        return "NilClass"
+    if isinstance(value, bool):
+        return "TrueClass" if value else "FalseClass"
+    return "Float" if isinstance(value, float) else "Integer"
 
 
 def _merge(mapping: dict[str, Any], source: Node, path: tuple[Any, ...], marks: Marks) -> None:

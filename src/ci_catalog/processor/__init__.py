@@ -96,7 +96,7 @@ def process(
 
 def _check(result: Processed, file: str, component: bool, partial: bool) -> None:
     try:
-        root = check_tree(result.data, component, partial, result.incomplete)
+        root = check_tree(result.data, component, partial, result.incomplete, result.marks.key_types)
     except InheritError as error:
         _fail(result, file, error.message, error.path)
         return

@@ -49,7 +49,7 @@ class Extended:
 def extend_all(document: dict[str, Any], marks: Marks, partial: bool = False) -> Extended:
     """The document with every `extends` merged in; each merged key placed at its source."""
     context = dict(document)
-    extender = _Extender(context, Marks(dict(marks.by_path)), partial)
+    extender = _Extender(context, Marks(dict(marks.by_path), dict(marks.key_types)), partial)
     try:
         for key in list(context):
             if _extensible(context[key]):

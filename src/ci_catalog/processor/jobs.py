@@ -160,8 +160,11 @@ class _Processable(Node):
     def validate(self, v: Checks) -> None:
         v.type("config", "Hash")
         v.presence("config")
-        if blank(self.name):
+        name_type = self.meta.get("name_type")
+        if blank(self.name) or name_type == "NilClass":
             v.add("name", "can't be blank", self.path)
+        if name_type is not None:
+            v.add("name", "should be a symbol", self.path)
         if len(self.name) > MAX_JOB_NAME_LENGTH:
             v.add("name", f"is too long (maximum is {MAX_JOB_NAME_LENGTH} characters)", self.path)
         v.mutually_exclusive_keys(("script", "trigger"))
@@ -337,10 +340,14 @@ class Jobs(Node):
             v.add("config", "should contain at least one visible job", ())
 
     def build(self, deps: Any) -> None:
+        key_types = self.opt("key_types") or {}
         for name, value in self.config.items():
             kind = job_kind(name, value)
             if kind is not None:
-                self.add_entry(name, always(kind), {} if value is None else value, path=(name,), name=name)
+                config = {} if value is None else value
+                # GitLab names a job by its key, which is a Symbol unless YAML read a number.
+                key = None if key_types.get((name,)) == "NilClass" else name
+                self.add_entry(key, always(kind), config, path=(name,), name=name, name_type=key_types.get((name,)))
         self.compose_entries(deps)
 
 
@@ -411,13 +418,18 @@ class Root(Node):
 
 
 def check_tree(
-    document: dict[str, Any], component: bool = False, partial: bool = False, skip: frozenset[str] = frozenset()
+    document: dict[str, Any],
+    component: bool = False,
+    partial: bool = False,
+    skip: frozenset[str] = frozenset(),
+    key_types: dict[tuple[object, ...], str] | None = None,
 ) -> Root:
     """The composed tree of a document (raises InheritError as GitLab raises it).
 
     `partial`: the file's includes were not merged, so it may have no visible job of its
-    own; `skip`: top-level keys not to check, as an include would complete them.
+    own; `skip`: top-level keys not to check, as an include would complete them;
+    `key_types`: the Ruby class of keys that are not text (Marks.key_types).
     """
-    root = Root(document, skip, component=component, partial=partial)
+    root = Root(document, skip, component=component, partial=partial, key_types=key_types or {})
     root.compose()
     return root

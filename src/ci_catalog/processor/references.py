@@ -172,7 +172,7 @@ MAX_MARKED = 200_000
 
 def _moved_marks(marks: Marks, copies: list[tuple[Path, Path]], data: Any) -> Marks:
     """Each resolved value's nodes placed where the referenced ones are written."""
-    moved = Marks(dict(marks.by_path))
+    moved = Marks(dict(marks.by_path), dict(marks.key_types))
     budget = MAX_MARKED
     for source, target in copies:
         value = _at(data, target)
