@@ -6,8 +6,8 @@ After the JSON schema, the configuration goes where GitLab's server takes it
 1. `extends` merged (extends.py) - a failure stops here, with one message;
 2. `!reference` tags resolved (references.py) - likewise;
 3. `.pre`/`.post` added to `stages` (stages.py);
-4. every keyword checked, as GitLab's configuration entries check it (jobs.py and the
-   modules it uses) - all the problems found are reported;
+4. every keyword checked, as GitLab's configuration entries check it (root.py, jobs.py
+   and the modules they use, on entry.py) - all the problems found are reported;
 5. only then the logical checks (logic.py): stages, needs, dependencies, environments,
    cycles - GitLab reports the first.
 
@@ -24,9 +24,10 @@ from typing import Any
 from ci_catalog.problems import Marks, Problem, format_json_path
 from ci_catalog.processor.extends import extend_all
 from ci_catalog.processor.includes import include_source_error
-from ci_catalog.processor.jobs import Bridge, InheritError, Job, check_tree, left_to_includes
+from ci_catalog.processor.jobs import Bridge, Job
 from ci_catalog.processor.logic import check_logic
 from ci_catalog.processor.references import resolve_references
+from ci_catalog.processor.root import InheritError, check_tree, left_to_includes
 from ci_catalog.processor.stages import inject_edges, stages_for_include
 
 EMPTY_FILE = "Please provide content of .gitlab-ci.yml"
@@ -44,7 +45,8 @@ class Processed:
     problems: list[Problem] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     built: bool = True
-    """False when `extends` or a `!reference` failed: GitLab built no configuration."""
+    """False when GitLab stops before checking keywords (an include of no kind, `extends`,
+    a `!reference`, a keyword both at the top and in `default:`): one message only."""
     incomplete: frozenset[str] = frozenset()
     """Top-level keys an unmerged include would complete: not checked."""
 

@@ -1,10 +1,9 @@
-"""The top of the tree: the file, `default:`, the jobs, and each kind of job.
+"""The jobs, and each kind of job.
 
-Follows lib/gitlab/ci/config/entry/root.rb, default.rb, jobs.rb, processable.rb, job.rb,
-bridge.rb and hidden.rb. A top-level key is a job unless it is a global keyword; a job
-is hidden (`.name`), a job (it has `script:` or `run:`), a trigger job (`trigger:` or
-`needs:`), or nothing GitLab can run (`jobs rspec config should implement the script:,
-run:, or trigger: keyword`).
+Follows lib/gitlab/ci/config/entry/jobs.rb, processable.rb, job.rb, bridge.rb and
+hidden.rb. A job is hidden (`.name`), a job (it has `script:` or `run:`), a trigger job
+(`trigger:`, `needs:` or `status:`), or nothing GitLab can run (`jobs rspec config
+should implement the script:, run:, or trigger: keyword`).
 """
 
 from __future__ import annotations
@@ -15,34 +14,31 @@ from ci_catalog.processor import duration
 from ci_catalog.processor.artifacts import Artifacts
 from ci_catalog.processor.cache import Caches
 from ci_catalog.processor.entry import Checks, Factory, Node, always, nested
+from ci_catalog.processor.environment import Environment, Release
 from ci_catalog.processor.images import Image, Services
-from ci_catalog.processor.includes import Includes
+from ci_catalog.processor.inherit import Inherit
 from ci_catalog.processor.keywords import (
     MAX_NESTING_LEVEL,
     AllowFailure,
     Boolean,
     Commands,
     Coverage,
-    Environment,
     Hooks,
     IdTokens,
-    Inherit,
     Pages,
     Publish,
-    Release,
     Retry,
     Stage,
-    Stages,
     Tags,
     Timeout,
-    Trigger,
 )
 from ci_catalog.processor.needs import Needs, job_needs
 from ci_catalog.processor.parallel import Parallel
 from ci_catalog.processor.rubyish import blank, is_hash
-from ci_catalog.processor.rules import JOB_RULE_KEYS, JOB_RULE_WHEN, Policy, Rules, Workflow
+from ci_catalog.processor.rules import JOB_RULE_KEYS, JOB_RULE_WHEN, Policy, Rules
 from ci_catalog.processor.steps import run_errors
-from ci_catalog.processor.variables import JOB_DATA, TOP_LEVEL_DATA, Variables
+from ci_catalog.processor.trigger import Trigger
+from ci_catalog.processor.variables import JOB_DATA, Variables
 
 MAX_JOB_NAME_LENGTH = 255
 PROCESSABLE_KEYS = (
@@ -91,45 +87,7 @@ JOB_KEYS = (
 JOB_WHEN = ("on_success", "on_failure", "always", "manual", "delayed")
 BRIDGE_KEYS = ("trigger", "parallel", "status")  # `status`: GitLab's EE edition
 BRIDGE_WHEN = ("on_success", "on_failure", "always", "manual")
-DEFAULT_KEYS = (
-    "before_script",
-    "after_script",
-    "hooks",
-    "cache",
-    "image",
-    "services",
-    "interruptible",
-    "timeout",
-    "retry",
-    "tags",
-    "artifacts",
-    "id_tokens",
-    "identity",
-)
-DEFAULT_INHERITED = ("before_script", "after_script", "cache", "image", "services")
-ROOT_KEYS = (
-    "default",
-    "include",
-    "before_script",
-    "image",
-    "services",
-    "after_script",
-    "variables",
-    "stages",
-    "cache",
-    "workflow",
-)
-RESERVED = ("include", "before_script", "image", "services", "after_script", "variables", "stages", "cache")
 IMPLEMENT = "config should implement the script:, run:, or trigger: keyword"
-
-
-class InheritError(Exception):
-    """Raised while composing `default:` (GitLab's Inheritable::InheritError)."""
-
-    def __init__(self, message: str, path: tuple[Any, ...]) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
 
 
 def _policy(value: Any) -> type[Node]:
@@ -311,19 +269,6 @@ def job_kind(name: str, value: Any) -> type[Node] | None:
     return None
 
 
-def left_to_includes(document: dict[str, Any]) -> set[str]:
-    """The jobs of a file whose includes were not merged that an include may complete: a
-    job with no `script:`, `run:` or `trigger:` of its own (an override of an included job)."""
-    return {
-        name
-        for name, value in document.items()
-        if name not in RESERVED
-        and name not in ROOT_KEYS
-        and not name.startswith(".")
-        and not (is_hash(value) and any(key in value for key in ("script", "run", "trigger")))
-    }
-
-
 class Jobs(Node):
     """jobs.rb: every job; at least one of them visible (not for a component's body)."""
 
@@ -347,89 +292,7 @@ class Jobs(Node):
                 config = {} if value is None else value
                 # GitLab names a job by its key, which is a Symbol unless YAML read a number.
                 key = None if key_types.get((name,)) == "NilClass" else name
-                self.add_entry(key, always(kind), config, path=(name,), name=name, name_type=key_types.get((name,)))
+                self.add_entry(
+                    key, always(kind), config, path=(name,), slot=name, name=name, name_type=key_types.get((name,))
+                )
         self.compose_entries(deps)
-
-
-class Default(Node):
-    """default.rb; a keyword both here and at the top is an error that stops GitLab."""
-
-    label = "default"
-    nodes = (
-        ("before_script", always(Commands), {}),
-        ("after_script", always(Commands), {}),
-        ("hooks", always(Hooks), {}),
-        ("cache", always(Caches), {}),
-        ("image", always(Image), {}),
-        ("services", always(Services), {}),
-        ("interruptible", always(Boolean), {}),
-        ("timeout", always(Timeout), {}),
-        ("retry", Retry, {}),
-        ("tags", always(Tags), {}),
-        ("artifacts", always(Artifacts), {}),
-        ("id_tokens", always(IdTokens), {}),
-    )
-
-    def validate(self, v: Checks) -> None:
-        v.type("config", "Hash")
-        v.allowed_keys(DEFAULT_KEYS)
-
-    def compose(self, deps: Any = None) -> None:
-        super().compose(deps)
-        if not isinstance(deps, Root):
-            return
-        for key in DEFAULT_INHERITED:
-            if key in deps.entries and key in self.entries:
-                raise InheritError(f"{key} is defined in top-level and `default:` entry", ("default", key))
-
-
-class Root(Node):
-    """root.rb: the file; its global keywords, then its jobs."""
-
-    label = "root"
-    nodes = (
-        ("default", always(Default), {}),
-        ("include", always(Includes), {}),
-        ("before_script", always(Commands), {}),
-        ("image", always(Image), {}),
-        ("services", always(Services), {}),
-        ("after_script", always(Commands), {}),
-        ("variables", always(Variables), {"allowed_value_data": TOP_LEVEL_DATA}),
-        ("stages", always(Stages), {}),
-        ("cache", always(Caches), {}),
-        ("workflow", always(Workflow), {}),
-    )
-
-    def __init__(self, config: dict[str, Any], skip: frozenset[str] = frozenset(), **meta: Any) -> None:
-        config = {name: value for name, value in config.items() if name not in skip}
-        self.jobs_config = {
-            name: value
-            for name, value in config.items()
-            if name not in RESERVED and (job_kind(name, value) is not None or name not in ROOT_KEYS)
-        }
-        globals_only = {name: value for name, value in config.items() if name not in self.jobs_config}
-        super().__init__(globals_only, None, None, (), **meta)
-
-    def build(self, deps: Any) -> None:
-        for key, factory, meta in self.nodes:
-            self.add_entry(key, factory, self.config.get(key), **meta)
-        self.add_entry("jobs", always(Jobs), self.jobs_config, path=())
-        self.compose_entries(self)
-
-
-def check_tree(
-    document: dict[str, Any],
-    component: bool = False,
-    partial: bool = False,
-    skip: frozenset[str] = frozenset(),
-    key_types: dict[tuple[object, ...], str] | None = None,
-) -> Root:
-    """The composed tree of a document (raises InheritError as GitLab raises it).
-
-    `partial`: the file's includes were not merged, so it may have no visible job of its
-    own; `skip`: top-level keys not to check, as an include would complete them;
-    `key_types`: the Ruby class of keys that are not text (Marks.key_types).
-    """
-    root = Root(document, skip, component=component, partial=partial, key_types=key_types or {})
-    root.compose()
-    return root
