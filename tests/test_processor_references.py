@@ -111,3 +111,15 @@ def test_render_keeps_a_scalar_reference_as_a_tag(cli, tmp_path: Path) -> None:
 def test_with_unmerged_includes_a_missing_reference_is_left_to_them(validate) -> None:
     text = "include: ci/snippets.yml\njob:\n  script: !reference [.snippets, setup]\n"
     assert validate(text) == (0, [])
+
+
+def test_references_nested_past_the_scripts_ten_levels_are_too_deep(validate) -> None:
+    """Each nested tag adds a list level; GitLab's script limit is 10 (entry/commands.rb)."""
+    levels = ".l0:\n  s: [echo]\n" + "".join(f".l{i}:\n  s: [!reference [.l{i - 1}, s]]\n" for i in range(1, 11))
+    assert validate(levels + "job:\n  script: !reference [.l9, s]\n") == (0, [])
+    code, lines = validate(levels + "job:\n  script: !reference [.l10, s]\n")
+    assert code == 1
+    assert lines == [
+        "24:3: error: jobs:job:script config should be a string or a nested array of strings up to 10 levels deep"
+        " [job.script]"
+    ]
