@@ -404,11 +404,14 @@ def test_rendered_with_its_inputs_the_body_passes_gitlabs_schema(component: Comp
         assert found == []
         return
     # The untyped input is a string input, so its default [] is rendered as Ruby's
-    # `[].to_s`, "[]", and `needs: "[]"` is refused by the schema: the bug is real.
+    # `[].to_s`, "[]", and `needs: "[]"` is refused by GitLab (and the schema): the bug is real.
     header_line, _ = component.place_of_default("needs-config")
     needs_line = next(i for i, text in enumerate(component.text.splitlines(), 1) if text.strip().startswith("needs:"))
     assert [(line, path) for line, path, _ in found] == [
         (header_line, UNTYPED_PATH),
         (needs_line, "release:ter.needs"),
     ]
-    assert [message for _, _, message in found] == [UNTYPED_MESSAGE, "'[]' is not of type 'array'"]
+    assert [message for _, _, message in found] == [
+        UNTYPED_MESSAGE,
+        "jobs:release:ter:needs config can only be a hash or an array",
+    ]

@@ -24,6 +24,10 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_reference(dumper: yaml.SafeDumper, value: Reference) -> yaml.Node:
+    if value.scalar is not None:
+        return dumper.represent_scalar("!reference", value.scalar)
+    if value.mapping is not None:
+        return dumper.represent_mapping("!reference", value.mapping, flow_style=True)
     return dumper.represent_sequence("!reference", list(value), flow_style=True)
 
 

@@ -32,7 +32,7 @@ import re2
 
 from ci_catalog.rubyfmt import ruby_inspect, ruby_to_s
 
-__all__ = ["ExpressionError", "RegexpValue", "evaluate", "evaluate_value", "is_valid"]
+__all__ = ["ExpressionError", "RegexpValue", "evaluate", "evaluate_value", "is_regexp", "is_valid", "looks_like_regexp"]
 
 MAX_TOKENS = 100
 """GitLab's lexer budget; because it checks for the end before each token, 99 is the most."""
@@ -82,6 +82,20 @@ def _regexp_from_ruby_syntax(text: str) -> RegexpValue:
     source = f"(?{flags}){found['regexp']}" if flags else found["regexp"]
     _compile_re2(source)
     return RegexpValue(source)
+
+
+def looks_like_regexp(text: str) -> bool:
+    """GitLab's `RubySyntax.matches_syntax?`: written as `/pattern/flags`."""
+    return _RUBY_REGEXP_SYNTAX.search(text) is not None
+
+
+def is_regexp(text: str) -> bool:
+    """GitLab's `RubySyntax.valid?`: a `/pattern/flags` that RE2 compiles."""
+    try:
+        _regexp_from_ruby_syntax(text)
+    except ExpressionError:
+        return False
+    return True
 
 
 def _unescape_slashes(text: str) -> str:

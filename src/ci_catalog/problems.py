@@ -73,6 +73,9 @@ class Marks:
     by_path: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)
     spans: dict[tuple[object, ...], RawSpan] = field(default_factory=dict)
     key_spans: dict[tuple[object, ...], RawSpan] = field(default_factory=dict)
+    key_types: dict[tuple[object, ...], str] = field(default_factory=dict)
+    """The Ruby class of a mapping key that is not text (`10:` is an Integer), by its path:
+    keys are read as text, but GitLab refuses a job named by a number."""
 
     def add(self, path: tuple[object, ...], line: int, column: int) -> None:
         self.by_path[path] = (line, column)

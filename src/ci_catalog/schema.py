@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -49,11 +50,20 @@ def is_valid(document: Any) -> bool:
     return gitlab_ci_validator().is_valid(as_json(document))
 
 
-def validate_document(document: Any, marks: Marks, path: str, prefix: tuple[Any, ...] = ()) -> list[Problem]:
-    """Schema problems of a document, each at its place in the file `path`."""
+def validate_document(
+    document: Any,
+    marks: Marks,
+    path: str,
+    prefix: tuple[Any, ...] = (),
+    keep: Callable[[tuple[Any, ...]], bool] | None = None,
+) -> list[Problem]:
+    """Schema problems of a document, each at its place in the file `path` (only those
+    whose place `keep` accepts, when it is given)."""
     problems = []
     for error in schema_errors(document):
         where = prefix + tuple(error.absolute_path)
+        if keep is not None and not keep(where):
+            continue
         unexpected = _unexpected_key(error)
         if unexpected is not None:
             where += (unexpected,)

@@ -36,7 +36,15 @@ SYMBOL_TAG = "!ruby/symbol"
 
 
 class Reference(list[Any]):
-    """A `!reference [job, key]` tag: kept as a tag, not interpolated, shown as a list."""
+    """A `!reference [job, key]` tag: kept as a tag, not interpolated, shown as a list.
+
+    Psych hands GitLab a tag on a scalar or a mapping too; GitLab refuses it only when it
+    resolves the tag (`!reference "a" is not valid`), so such a tag is kept here with its
+    text (`scalar`) or its mapping, and no items.
+    """
+
+    scalar: str | None = None
+    mapping: dict[str, Any] | None = None
 
 
 class YamlError(Exception):
@@ -246,6 +254,10 @@ def _scalar_value(tag: str | None, text: str, plain: bool) -> Any:
         return _psych_float(text)
     if tag in _BINARY_TAGS:
         return _unpack_base64(text).decode("utf-8", "replace")
+    if tag == REFERENCE_TAG:
+        reference = Reference()
+        reference.scalar = text
+        return reference
     return _application_scalar(tag, text)
 
 
@@ -580,8 +592,6 @@ def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
         if node.tag == REFERENCE_TAG:
             return Reference(items)
         return items
-    if node.tag == REFERENCE_TAG:
-        raise YamlError("!reference needs a sequence, as in `!reference [job, script]`", node.line, node.column)
     if node.tag in _STRING_MAPPING_TAGS:
         return _string_mapping(node, path)
     mapping: dict[str, Any] = {}
@@ -591,6 +601,10 @@ def _materialize(node: Node, path: tuple[Any, ...], marks: Marks) -> Any:
             _merge(mapping, value_node, path, marks)
             continue
         _add(mapping, key, key_node, value_node, path, marks)
+    if node.tag == REFERENCE_TAG:
+        reference = Reference()
+        reference.mapping = mapping
+        return reference
     return mapping
 
 
@@ -602,6 +616,8 @@ def _add(
     marks.add(entry_path, key_node.line, key_node.column)
     if key_node.kind == "scalar":
         marks.key_spans[entry_path] = key_node.span()
+    if not isinstance(key, str):
+        marks.key_types[entry_path] = _ruby_class(key)
     mapping[name] = _materialize(value_node, entry_path, marks)
 
 

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_catalog.problems import Marks, Problem
+from ci_catalog.processor.includes import ONLY_ONE_SOURCE, SOURCE_KEYS
 from ci_catalog.render import NOT_A_HASH
-
-SOURCE_KEYS = ("local", "project", "remote", "template", "artifact", "component")
-ONLY_ONE_SOURCE = "Each include must use only one of: `local`, `project`, `remote`, `template`, `artifact`, `component`"
 
 
 @dataclass

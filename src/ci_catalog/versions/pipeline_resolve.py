@@ -17,7 +17,7 @@ from typing import Any
 from ci_catalog.cimodel import jobs
 from ci_catalog.problems import Marks, Problem, Severity
 from ci_catalog.render import RenderOptions, render_path, render_text
-from ci_catalog.schema import validate_document
+from ci_catalog.validate import content_problems
 from ci_catalog.versions.address import Address, content_not_found, parse_address
 from ci_catalog.versions.includes import ComponentInclude, find_component_includes
 from ci_catalog.versions.resolve import CatalogRepo, Kind, Resolution, component_text, resolve_reference
@@ -64,8 +64,18 @@ def resolve_pipeline(path: str | Path, context: Context) -> PipelineReport:
     report.problems += _collisions(report)
     if report.ok:
         merged, marks = _merge(rendered.data, rendered.marks, report.includes)
-        report.problems += validate_document(merged, marks, report.path)
+        partial = _unmerged_includes(rendered.data, report.includes)
+        report.problems += content_problems(merged, marks, report.path, partial=partial)
     return report
+
+
+def _unmerged_includes(pipeline: Any, includes: list[ResolvedInclude]) -> bool:
+    """Whether the merged pipeline lacks included content: a non-component include, a
+    component not resolved here, or a component's own includes."""
+    entries = pipeline.get("include") if isinstance(pipeline, dict) else None
+    count = len(entries) if isinstance(entries, list) else int(bool(entries))
+    merged = [resolved for resolved in includes if resolved.data]
+    return count > len(merged) or any(resolved.data.get("include") for resolved in merged)
 
 
 def _resolve_include(include: ComponentInclude, context: Context, report: PipelineReport) -> ResolvedInclude:
