@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.cimodel import jobs
+from ci_catalog.functions import Variable
 from ci_catalog.problems import Marks, Problem, Severity
 from ci_catalog.render import RenderOptions, render_path, render_text
 from ci_catalog.schema import validate_document
@@ -31,6 +32,13 @@ class ResolvedInclude:
     component_path: str = ""
     jobs: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    marks: Marks = field(default_factory=Marks)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Resolved and rendered, with no error (warnings allowed)."""
+        return self.resolution is not None and not any(problem.severity == "error" for problem in self.problems)
 
 
 @dataclass
@@ -49,6 +57,12 @@ class Context:
     catalog: CatalogRepo
     fqdn: str
     variables: dict[str, str]
+    # An include of another project's path is an error, not a warning.
+    strict: bool = False
+
+    def render_variables(self) -> dict[str, Variable]:
+        """The CI/CD variables as `expand_vars` sees them while a file is rendered."""
+        return {name: Variable(name, value) for name, value in self.variables.items()}
 
 
 def resolve_pipeline(path: str | Path, context: Context) -> PipelineReport:
@@ -69,48 +83,84 @@ def resolve_pipeline(path: str | Path, context: Context) -> PipelineReport:
 
 
 def _resolve_include(include: ComponentInclude, context: Context, report: PipelineReport) -> ResolvedInclude:
-    resolved = ResolvedInclude(include)
-    problem = _located(report.path, include)
-    address = parse_address(include.written, context.fqdn, context.variables)
-    if isinstance(address, str):
-        report.problems.append(problem(address))
-        return resolved
-    resolved.address = address
-    if address.project != context.catalog.project:
-        message = (
-            f"`{address.expanded}` is not a component of this catalog ({context.catalog.project}); not resolved "
-            "(use --project when the catalog is included under another path)"
-        )
-        report.problems.append(problem(message, "warning"))
-        return resolved
-    resolution = resolve_reference(context.catalog, address)
-    if isinstance(resolution, str):
-        report.problems.append(problem(resolution))
-        return resolved
-    resolved.resolution = resolution
-    if not resolution.kind.pinned:
-        report.problems.append(problem(_unpinned(address, resolution), "warning"))
-    _render_component(resolved, address, resolution, context, report)
+    resolved = resolve_component(include, context, report.path)
+    report.problems += resolved.problems
     return resolved
 
 
+def resolve_component(include: ComponentInclude, context: Context, path: str) -> ResolvedInclude:
+    """One `include: component:` entry of the file `path`, resolved and rendered; what went
+    wrong is in the result's `problems`, placed at the entry."""
+    resolved = ResolvedInclude(include)
+    problem = _located(path, include)
+    address = parse_address(include.written, context.fqdn, context.variables)
+    if isinstance(address, str):
+        resolved.problems.append(problem(address))
+        return resolved
+    resolved.address = address
+    if address.project != context.catalog.project:
+        other = _another_project(address, context)
+        resolved.problems.append(problem(other.message, "error" if context.strict else "warning"))
+        if not other.ours:
+            return resolved
+    resolution = resolve_reference(context.catalog, address)
+    if isinstance(resolution, str):
+        resolved.problems.append(problem(resolution))
+        return resolved
+    resolved.resolution = resolution
+    if not resolution.kind.pinned:
+        resolved.problems.append(problem(_unpinned(address, resolution), "warning"))
+    _render_component(resolved, address, resolution, context, path)
+    return resolved
+
+
+@dataclass(frozen=True)
+class _OtherProject:
+    ours: bool  # resolved against this catalog all the same, by the component's name
+    message: str
+
+
+def _another_project(address: Address, context: Context) -> _OtherProject:
+    """An address whose project path is not the catalog's: a catalog included under another
+    path (a fork, a mirror, the README's `<group>/python-ci` filled in) when the catalog has a
+    component of that name, else another catalog's component."""
+    catalog = context.catalog.project
+    if address.name in context.catalog.component_names:
+        message = (
+            f"`{address.expanded}` names the project `{address.project}`, but this catalog's path is `{catalog}` "
+            f"(catalog.yml `project`, or --project): resolved against this catalog by the component name "
+            f"`{address.name}`; give --project {address.project} if that is where the catalog is included from"
+        )
+        return _OtherProject(True, message)
+    message = (
+        f"`{address.expanded}` is not a component of this catalog: its project `{address.project}` is not "
+        f"`{catalog}`, and the catalog has no component `{address.name}`; not resolved"
+    )
+    return _OtherProject(False, message)
+
+
 def _render_component(
-    resolved: ResolvedInclude, address: Address, resolution: Resolution, context: Context, report: PipelineReport
+    resolved: ResolvedInclude, address: Address, resolution: Resolution, context: Context, path: str
 ) -> None:
-    problem = _located(report.path, resolved.include)
+    problem = _located(path, resolved.include)
     found = component_text(context.catalog, resolution.sha, address.name)
     if found is None:
-        report.problems.append(problem(content_not_found(address.expanded)))
+        resolved.problems.append(problem(content_not_found(address.expanded)))
         return
     file_path, text = found
     resolved.component_path = f"{file_path}@{address.reference}"
-    options = RenderOptions(inputs=resolved.include.inputs, component=resolution.component_context(address))
+    options = RenderOptions(
+        inputs=resolved.include.inputs,
+        variables=context.render_variables(),
+        component=resolution.component_context(address),
+    )
     rendered = render_text(text, resolved.component_path, options)
     if not rendered.ok:
         for error in rendered.problems:
-            report.problems.append(problem(f"{error.message} (in {error.where()})"))
+            resolved.problems.append(problem(f"{error.message} (in {error.where()})"))
         return
     resolved.data = rendered.data if isinstance(rendered.data, dict) else {}
+    resolved.marks = rendered.marks
     resolved.jobs = [name for name, _ in jobs(resolved.data)]
 
 
