@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules(sub.add_parser("rules", help="list the lint rules, or show one rule's documentation"))
     _add_resolve(sub.add_parser("resolve", help="resolve, render and validate a pipeline's component includes"))
     _add_pin(sub.add_parser("pin", help="pin a pipeline's loose component references to exact versions"))
+    _add_expand(sub.add_parser("expand", help="print the merged pipeline GitLab would build from a pipeline file"))
     _add_diff(sub.add_parser("diff", help="the interface changes between two catalog revisions, classified"))
     _add_release(sub.add_parser("release", help="check that a catalog release is consistent"))
     _add_list(sub.add_parser("list", help="list a catalog's components with their summaries"))
@@ -95,6 +96,15 @@ def _add_pin(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", choices=("version", "sha"), default="version", help="what to pin to (version)")
     parser.add_argument("--write", action="store_true", help="rewrite the file (default: print the diff, exit 1)")
     parser.set_defaults(run=versions_command.pin)
+
+
+def _add_expand(parser: argparse.ArgumentParser) -> None:
+    from ci_catalog.cli import expand_command  # argparse text only; the stages load when it runs
+
+    parser.description, parser.epilog = expand_command.DESCRIPTION, expand_command.EPILOG
+    expand_command.add_expand_options(parser)
+    parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    parser.set_defaults(run=_lazy("expand_command", "expand"))
 
 
 def _add_diff(parser: argparse.ArgumentParser) -> None:

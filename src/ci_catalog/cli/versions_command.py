@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ci_catalog.catalog import load_catalog
+from ci_catalog.catalog import MANIFEST, load_catalog, manifest_project
 from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
 from ci_catalog.terminal import shown
 from ci_catalog.versions.catalog_history import catalog_at
+from ci_catalog.versions.clone import CloneError, cached_clone, is_git_url, shown_url
 from ci_catalog.versions.gitrepo import GitError, GitRepo
 from ci_catalog.versions.interface_diff import Change, diff_catalogs, level, required_bump
 from ci_catalog.versions.pin import Rewrite, pin_text
@@ -27,9 +28,13 @@ from ci_catalog.writing import write_text
 DEFAULT_SERVER_FQDN = "gitlab.com"
 
 
-def add_context_options(parser: argparse.ArgumentParser, catalog_help: str = "") -> None:
+def add_context_options(
+    parser: argparse.ArgumentParser,
+    catalog_default: str | None = ".",
+    catalog_help: str = "the catalog's git repository, or a git URL to clone it from (default: here)",
+) -> None:
     parser.add_argument("pipeline", metavar="PIPELINE", help="the project's pipeline file (.gitlab-ci.yml)")
-    parser.add_argument("--catalog", default=".", help=catalog_help or "the catalog's git repository (default: here)")
+    parser.add_argument("--catalog", default=catalog_default, metavar="PATH_OR_URL", help=catalog_help)
     parser.add_argument("--project", help="the catalog's project path on GitLab (default: catalog.yml's `project`)")
     parser.add_argument(
         "--server-fqdn",
@@ -136,21 +141,49 @@ def _resolve(args: argparse.Namespace) -> PipelineReport:
     path = Path(args.pipeline)
     if not path.is_file():
         raise UsageError(f"{path}: no such file (name the project's pipeline file)")
-    context = resolve_context(args, path)
+    context, notes = resolve_context(args, path)
     report = resolve_pipeline(path, context)
-    report.problems = _unknown_released_tags(args, context.catalog) + report.problems
+    report.problems = notes + report.problems
     return report
 
 
-def resolve_context(args: argparse.Namespace, pipeline: Path) -> Context:
-    """The catalog, the server and the variables an include address sees, from the options."""
-    root = Path(args.catalog)
-    repo = _repository(root)
-    project = args.project or load_catalog(root).project
+def resolve_context(args: argparse.Namespace, pipeline: Path) -> tuple[Context, list[Problem]]:
+    """The catalog, the server and the variables an include address sees, from the options;
+    with warnings about them (a cached clone that could not be updated, released tags the
+    catalog lacks). `--catalog` None means: here, when here is a git repository, else none."""
     fqdn = server_fqdn(args)
-    variables = _variables(args, fqdn, pipeline, root, project, repo)
+    variables = {"CI_SERVER_FQDN": fqdn, "CI_SERVER_HOST": fqdn.split(":")[0]}
+    value = args.catalog
+    if value is None:
+        value = "." if GitRepo(Path(".")).is_repository() else None
+    if value is None:
+        return Context(None, fqdn, variables | _given_variables(args), strict=args.strict), []
+    repo, notes = catalog_repository(value)
+    project = args.project or catalog_project(repo)
+    variables |= _own_pipeline_variables(pipeline, repo, project)
     catalog = CatalogRepo(repo, project, read_released_tags(args.released_only))
-    return Context(catalog, fqdn, variables, strict=args.strict)
+    notes += _unknown_released_tags(args, catalog)
+    return Context(catalog, fqdn, variables | _given_variables(args), strict=args.strict), notes
+
+
+def catalog_repository(value: str) -> tuple[GitRepo, list[Problem]]:
+    """The catalog's git repository: a folder, or a git URL cloned into the cache."""
+    if not is_git_url(value):
+        return _repository(value), []
+    try:
+        clone = cached_clone(value)
+    except CloneError as error:
+        raise UsageError(f"--catalog: {error}") from None
+    notes = [Problem(clone.warning, shown_url(value), severity="warning", code="git")] if clone.warning else []
+    return clone.repo, notes
+
+
+def catalog_project(repo: GitRepo) -> str:
+    """catalog.yml's `project`: in the work tree, or at HEAD of a bare clone."""
+    if (repo.root / MANIFEST).exists():
+        return load_catalog(repo.root).project
+    head = repo.commit_of("HEAD")
+    return manifest_project((repo.show(head, MANIFEST) if head else None) or "")
 
 
 def read_released_tags(path: str | None) -> frozenset[str] | None:
@@ -185,19 +218,20 @@ def _repository(root: str | Path) -> GitRepo:
     return repo
 
 
-def _variables(
-    args: argparse.Namespace, fqdn: str, pipeline: Path, root: Path, project: str, repo: GitRepo
-) -> dict[str, str]:
-    """What an include address sees: the server, and for the catalog's own pipeline its project and commit."""
-    variables = {"CI_SERVER_FQDN": fqdn, "CI_SERVER_HOST": fqdn.split(":")[0]}
-    if pipeline.resolve().is_relative_to(root.resolve()):
-        variables["CI_PROJECT_PATH"] = project
-        try:
-            variables["CI_COMMIT_SHA"] = repo.commit_of("HEAD") or ""
-        except GitError:
-            pass
-    given = parse_input_flags(args.variable)
-    return variables | {name: str(value) for name, value in given.items()}
+def _own_pipeline_variables(pipeline: Path, repo: GitRepo, project: str) -> dict[str, str]:
+    """For the catalog's own pipeline (a file inside the catalog's clone), its project and commit."""
+    if not pipeline.resolve().is_relative_to(repo.root.resolve()):
+        return {}
+    variables = {"CI_PROJECT_PATH": project}
+    try:
+        variables["CI_COMMIT_SHA"] = repo.commit_of("HEAD") or ""
+    except GitError:
+        pass
+    return variables
+
+
+def _given_variables(args: argparse.Namespace) -> dict[str, str]:
+    return {name: str(value) for name, value in parse_input_flags(args.variable).items()}
 
 
 def _rewrites(includes: list[ResolvedInclude], target: str) -> list[Rewrite]:

@@ -27,6 +27,7 @@ from ci_catalog.versions.resolve import CatalogRepo, Kind, Resolution, component
 @dataclass
 class ResolvedInclude:
     include: ComponentInclude
+    file: str = ""  # the file the include entry is in
     address: Address | None = None
     resolution: Resolution | None = None
     component_path: str = ""
@@ -34,6 +35,10 @@ class ResolvedInclude:
     data: dict[str, Any] = field(default_factory=dict)
     marks: Marks = field(default_factory=Marks)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def file_place(self) -> str:
+        return f"{self.file}:{self.include.line}"
 
     @property
     def ok(self) -> bool:
@@ -54,7 +59,7 @@ class PipelineReport:
 
 @dataclass(frozen=True)
 class Context:
-    catalog: CatalogRepo
+    catalog: CatalogRepo | None  # None: no catalog was given, so no component resolves
     fqdn: str
     variables: dict[str, str]
     # An include of another project's path is an error, not a warning.
@@ -75,7 +80,7 @@ def resolve_pipeline(path: str | Path, context: Context) -> PipelineReport:
     report.problems += found.problems
     for include in found.components:
         report.includes.append(_resolve_include(include, context, report))
-    report.problems += _collisions(report)
+    report.problems += job_collisions(report.includes)
     if report.ok:
         merged, marks = _merge(rendered.data, rendered.marks, report.includes)
         report.problems += validate_document(merged, marks, report.path)
@@ -91,26 +96,31 @@ def _resolve_include(include: ComponentInclude, context: Context, report: Pipeli
 def resolve_component(include: ComponentInclude, context: Context, path: str) -> ResolvedInclude:
     """One `include: component:` entry of the file `path`, resolved and rendered; what went
     wrong is in the result's `problems`, placed at the entry."""
-    resolved = ResolvedInclude(include)
+    resolved = ResolvedInclude(include, file=path)
     problem = _located(path, include)
     address = parse_address(include.written, context.fqdn, context.variables)
     if isinstance(address, str):
         resolved.problems.append(problem(address))
         return resolved
     resolved.address = address
-    if address.project != context.catalog.project:
-        other = _another_project(address, context)
+    catalog = context.catalog
+    if catalog is None:
+        message = f"no catalog to resolve `{address.expanded}` against: give --catalog (a clone, or a git URL)"
+        resolved.problems.append(problem(message))
+        return resolved
+    if address.project != catalog.project:
+        other = _another_project(address, catalog)
         resolved.problems.append(problem(other.message, "error" if context.strict else "warning"))
         if not other.ours:
             return resolved
-    resolution = resolve_reference(context.catalog, address)
+    resolution = resolve_reference(catalog, address)
     if isinstance(resolution, str):
         resolved.problems.append(problem(resolution))
         return resolved
     resolved.resolution = resolution
     if not resolution.kind.pinned:
         resolved.problems.append(problem(_unpinned(address, resolution), "warning"))
-    _render_component(resolved, address, resolution, context, path)
+    _render_component(resolved, address, resolution, context, catalog)
     return resolved
 
 
@@ -120,30 +130,30 @@ class _OtherProject:
     message: str
 
 
-def _another_project(address: Address, context: Context) -> _OtherProject:
+def _another_project(address: Address, catalog: CatalogRepo) -> _OtherProject:
     """An address whose project path is not the catalog's: a catalog included under another
     path (a fork, a mirror, the README's `<group>/python-ci` filled in) when the catalog has a
     component of that name, else another catalog's component."""
-    catalog = context.catalog.project
-    if address.name in context.catalog.component_names:
+    if address.name in catalog.component_names:
         message = (
-            f"`{address.expanded}` names the project `{address.project}`, but this catalog's path is `{catalog}` "
+            f"`{address.expanded}` names the project `{address.project}`, but this catalog's path is "
+            f"`{catalog.project}` "
             f"(catalog.yml `project`, or --project): resolved against this catalog by the component name "
             f"`{address.name}`; give --project {address.project} if that is where the catalog is included from"
         )
         return _OtherProject(True, message)
     message = (
         f"`{address.expanded}` is not a component of this catalog: its project `{address.project}` is not "
-        f"`{catalog}`, and the catalog has no component `{address.name}`; not resolved"
+        f"`{catalog.project}`, and the catalog has no component `{address.name}`; not resolved"
     )
     return _OtherProject(False, message)
 
 
 def _render_component(
-    resolved: ResolvedInclude, address: Address, resolution: Resolution, context: Context, path: str
+    resolved: ResolvedInclude, address: Address, resolution: Resolution, context: Context, catalog: CatalogRepo
 ) -> None:
-    problem = _located(path, resolved.include)
-    found = component_text(context.catalog, resolution.sha, address.name)
+    problem = _located(resolved.file, resolved.include)
+    found = component_text(catalog, resolution.sha, address.name)
     if found is None:
         resolved.problems.append(problem(content_not_found(address.expanded)))
         return
@@ -172,19 +182,21 @@ def _unpinned(address: Address, resolution: Resolution) -> str:
     )
 
 
-def _collisions(report: PipelineReport) -> list[Problem]:
+def job_collisions(includes: list[ResolvedInclude], severity: Severity = "error") -> list[Problem]:
+    """A job two component includes define: GitLab merges them into one, silently."""
     problems: list[Problem] = []
     owner: dict[str, ResolvedInclude] = {}
-    for resolved in report.includes:
+    for resolved in includes:
         for job in resolved.jobs:
             first = owner.setdefault(job, resolved)
             if first is resolved:
                 continue
+            place = f"line {first.include.line}" if first.file == resolved.file else first.file_place
             message = (
-                f"job `{job}` is defined by two includes (`{first.include.written}` at line {first.include.line} "
+                f"job `{job}` is defined by two includes (`{first.include.written}` at {place} "
                 f"and this one): GitLab would merge them into one job; give each include its own `job_prefix`"
             )
-            problems.append(_located(report.path, resolved.include)(message))
+            problems.append(_located(resolved.file, resolved.include)(message, severity))
     return problems
 
 
@@ -193,20 +205,22 @@ def _merge(pipeline: Any, pipeline_marks: Marks, includes: list[ResolvedInclude]
     merged: dict[str, Any] = {}
     marks = Marks()
     for resolved in includes:
-        merged = _deep_merge(merged, resolved.data)
+        merged = deep_merge(merged, resolved.data)
         for key in resolved.data:
             marks.add((key,), resolved.include.line, resolved.include.column)
     own = {key: value for key, value in (pipeline or {}).items() if key != "include"}
-    merged = _deep_merge(merged, own)
+    merged = deep_merge(merged, own)
     marks.by_path.update({path: place for path, place in pipeline_marks.by_path.items() if path[:1] != ("include",)})
     return merged, marks
 
 
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Ruby's Hash#deep_merge, as GitLab merges included files: mappings merge key by key,
+    anything else (a list too) is replaced by the later value."""
     result = dict(base)
     for key, value in extra.items():
         if isinstance(result.get(key), dict) and isinstance(value, dict):
-            result[key] = _deep_merge(result[key], value)
+            result[key] = deep_merge(result[key], value)
         else:
             result[key] = value
     return result

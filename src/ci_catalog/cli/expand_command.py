@@ -1,0 +1,118 @@
+"""`ci-catalog expand PIPELINE`: print the merged pipeline GitLab would build, as YAML or JSON.
+
+Exit codes: 0 printed (warnings, if any, on stderr); 1 problems (each on stderr with its
+file and place, and nothing on stdout); 2 usage (no such file, a catalog that cannot be
+opened or cloned).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ci_catalog.cli.versions_command import add_context_options, resolve_context
+from ci_catalog.emit import to_json, to_yaml
+from ci_catalog.exits import Exit, UsageError
+from ci_catalog.local.expand import ExpandOptions, Expansion, expand_pipeline
+from ci_catalog.options import parse_input_flags
+from ci_catalog.problems import Problem
+from ci_catalog.terminal import shown
+from ci_catalog.yamlread import Reference
+
+DESCRIPTION = (
+    "Print the pipeline GitLab builds from a project's .gitlab-ci.yml: every `include: component:` resolved "
+    "against a catalog (a clone, or a git URL) and rendered as GitLab renders it, every `include: local` file "
+    "(wildcards, nested includes, inputs, rules) merged in as GitLab merges includes."
+)
+EPILOG = (
+    "`extends:` and `!reference` are left as written: GitLab resolves them after merging the includes, and so "
+    "does gitlab-ci-local. In JSON, which has no tags, `!reference [job, key]` is written as "
+    '{"!reference": ["job", "key"]}. Includes of other projects, remote URLs, templates and artifacts are not '
+    "here: each is an error, or with --keep-unresolved a kept `include:` that GitLab merges before everything "
+    "else. Exit codes: 0 printed, 1 problems (on stderr, nothing printed), 2 usage error."
+)
+
+
+def add_expand_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `expand`, for every command that builds the merged pipeline first."""
+    add_context_options(
+        parser,
+        catalog_default=None,
+        catalog_help="the catalog's git repository, or a git URL to clone it from (default: here, if here is one)",
+    )
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the project's repository root, where `include: local` paths start "
+        "(default: the git work tree holding PIPELINE, else its folder)",
+    )
+    parser.add_argument(
+        "--input", action="append", default=[], metavar="NAME=VALUE", help="a pipeline input (PIPELINE's spec:inputs)"
+    )
+    parser.add_argument(
+        "--keep-unresolved",
+        action="store_true",
+        help="keep project, remote, template and artifact includes (and other catalogs' components) for GitLab",
+    )
+
+
+def expansion_for(args: argparse.Namespace) -> Expansion:
+    """The merged pipeline the options describe, with its problems: what `expand` prints."""
+    path = Path(args.pipeline)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file (name the project's pipeline file)")
+    root = Path(args.root) if args.root else project_root(path)
+    if not root.is_dir():
+        raise UsageError(f"--root {root}: no such folder")
+    context, notes = resolve_context(args, path)
+    inputs = parse_input_flags(args.input) or None
+    options = ExpandOptions(keep_unresolved=args.keep_unresolved, inputs=inputs)
+    expansion = expand_pipeline(path, root, context, options)
+    expansion.problems = notes + expansion.problems
+    return expansion
+
+
+def expand(args: argparse.Namespace) -> int:
+    expansion = expansion_for(args)
+    _print_problems(expansion.problems)
+    if not expansion.ok:
+        errors = sum(problem.severity == "error" for problem in expansion.problems)
+        print(f"{expansion.path}: not expanded: {errors} error(s)", file=sys.stderr)
+        return Exit.PROBLEMS
+    if args.format == "json":
+        print(to_json(tagged_references(expansion.pipeline)))
+    else:
+        sys.stdout.write(to_yaml(expansion.pipeline))
+    return Exit.OK
+
+
+def project_root(pipeline: Path) -> Path:
+    """The top of the git work tree that holds the pipeline file, else the file's folder."""
+    folder = pipeline.resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return pipeline.parent
+    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else pipeline.parent
+
+
+def tagged_references(value: Any) -> Any:
+    """The pipeline for JSON: a `!reference` list becomes `{"!reference": [...]}`, not a plain list."""
+    if isinstance(value, Reference):
+        return {"!reference": [tagged_references(item) for item in value]}
+    if isinstance(value, dict):
+        return {key: tagged_references(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [tagged_references(item) for item in value]
+    return value
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        suffix = f" [{problem.json_path}]" if problem.json_path else ""
+        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}", file=sys.stderr)
