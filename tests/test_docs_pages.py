@@ -170,13 +170,14 @@ def test_pages_pin_the_newest_release_and_name_the_version_being_prepared(cli, c
     page = pages(catalog)["plain.md"]
     assert "  - component: $CI_SERVER_FQDN/acme/ci/plain@2.2.0\n" in page
     assert "@2.3.0" not in page
-    assert "Version: 2.3.0, being prepared; snippets pin 2.2.0, the newest release." in page
+    assert "Version: 2.3.0 (catalog.yml); snippets pin 2.2.0, the newest release before it." in page
 
 
-def test_before_the_first_release_the_pages_say_the_version_is_not_released_yet(cli, catalog: Path) -> None:
+def test_before_the_first_release_the_pages_pin_the_first_version(cli, catalog: Path) -> None:
     cli("docs", catalog)
     page = pages(catalog)["plain.md"]
-    assert "Version: 2.3.0, being prepared and not released yet: snippets pin it, and work once it is released." in page
+    assert "  - component: $CI_SERVER_FQDN/acme/ci/plain@2.3.0\n" in page
+    assert "Version: 2.3.0 (catalog.yml), the first: snippets pin it, and work once it is released." in page
 
 
 def test_tagging_the_release_commit_does_not_make_its_pages_stale(cli, catalog: Path) -> None:

@@ -29,6 +29,7 @@ class CatalogVersions:
     prepared: str  # catalog.yml's `version`; "" when it names none
     tags: tuple[str, ...]  # the release tags: releases, then pre-releases, each newest first
     newest: str | None  # the newest release that is not a pre-release
+    below_prepared: bool = False  # only releases before the prepared version were counted (`docs`)
 
     @property
     def pinned(self) -> str:
@@ -43,6 +44,11 @@ class CatalogVersions:
     def note(self) -> str:
         """The versions in a sentence: what the snippets pin, and what is being prepared."""
         newest, prepared = self.newest, self.prepared
+        if self.below_prepared and prepared:
+            # Whether the prepared version is tagged yet is left out: the sentence stays true after tagging.
+            if newest:
+                return f"{prepared} (catalog.yml); snippets pin {newest}, the newest release before it"
+            return f"{prepared} (catalog.yml), the first: snippets pin it, and work once it is released"
         if newest and (not prepared or self.prepared_is_released):
             return f"{newest}, the newest release"
         if newest:
@@ -60,7 +66,7 @@ def catalog_versions(catalog: Catalog, below_prepared: bool = False) -> CatalogV
         found = [release for release in found if release.version < prepared]
     ordered = [release.tag for release in found if not release.is_prerelease]
     ordered += [release.tag for release in found if release.is_prerelease]
-    return CatalogVersions(catalog.version, tuple(ordered), _newest(found))
+    return CatalogVersions(catalog.version, tuple(ordered), _newest(found), below_prepared and prepared is not None)
 
 
 def _newest(found: list[Release]) -> str | None:
