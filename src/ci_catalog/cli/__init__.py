@@ -166,12 +166,18 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
     show.add_argument("project", metavar="PROJECT_PATH", help="the catalog project's full path, e.g. group/python-ci")
     show.add_argument("component", nargs="?", metavar="COMPONENT", help="show only this component")
     show.add_argument("--version", metavar="V", help="this released version (default: the latest)")
+    versions = sub.add_parser(
+        "versions",
+        help="every version a resource has published, one a line (for resolve --released-only)",
+        epilog=_REMOTE_TOKEN_HELP,
+    )
+    versions.add_argument("project", metavar="PROJECT_PATH", help="the catalog project's full path")
     lint = sub.add_parser("lint", help="lint a CI file with a project's CI Lint API", epilog=_REMOTE_TOKEN_HELP)
     lint.add_argument("file", metavar="FILE", help="the CI/CD configuration to lint")
     lint.add_argument("--project", required=True, metavar="ID_OR_PATH", help="the project to lint it in")
     lint.add_argument("--ref", metavar="REF", help="with --dry-run: the branch or tag to simulate on")
     lint.add_argument("--dry-run", action="store_true", help="simulate creating the pipeline, not only a static check")
-    for name, command in (("list", listing), ("show", show), ("lint", lint)):
+    for name, command in (("list", listing), ("show", show), ("versions", versions), ("lint", lint)):
         command.add_argument("--gitlab", required=True, metavar="URL", help="the instance, e.g. https://gitlab.com")
         command.add_argument("--token-variable", default="GITLAB_TOKEN", metavar="NAME", help="read the token here")
         command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request, whole (30)")
