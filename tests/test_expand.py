@@ -21,6 +21,7 @@ from ci_catalog.versions.gitrepo import GitRepo
 from ci_catalog.versions.pipeline_resolve import Context
 from ci_catalog.versions.resolve import CatalogRepo
 from ci_catalog.yamlread import read_document
+from conftest import ROOT
 from gitcatalog import GIT_ENV, GitCatalog, component
 from pipelines import require_gitlab_ci_local
 
@@ -198,6 +199,36 @@ def test_a_local_include_gitlab_refuses_gets_its_message_at_the_entry(
     assert (result.code, result.out) == (1, "")
     assert f"{pipeline}:4:5: error: {message}" in result.err
     assert result.err.endswith(f"{pipeline}: not expanded: 1 error(s)\n")
+
+
+def test_a_linked_file_is_read_as_git_keeps_it_never_followed(expand, project, tmp_path: Path) -> None:
+    """GitLab stores a link as a file holding its target's path; it never reads the target."""
+    secret = tmp_path / "secret.yml"
+    secret.write_text("stolen:\n  script: [cat]\n", encoding="utf-8")
+    pipeline = project({".gitlab-ci.yml": "include: ci/link.yml\n"})
+    (pipeline.parent / "ci").mkdir()
+    (pipeline.parent / "ci" / "link.yml").symlink_to(secret)
+    result = expand(pipeline)
+    assert result.code == 1
+    assert "error: `ci/link.yml`: Invalid configuration format" in result.err
+    assert "stolen" not in result.out + result.err
+
+
+def test_a_file_below_a_linked_folder_does_not_exist(expand, project, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "job.yml").write_text("stolen:\n  script: [cat]\n", encoding="utf-8")
+    pipeline = project({".gitlab-ci.yml": "include: ci/job.yml\n"})
+    (pipeline.parent / "ci").symlink_to(elsewhere)
+    assert "error: Local file `ci/job.yml` does not exist!" in expand(pipeline).err
+
+
+def test_the_catalogs_own_pipeline_expands_with_every_component_job(cli) -> None:
+    result = cli("expand", ROOT / ".gitlab-ci.yml", "--catalog", ROOT)
+    jobs = merged(result)
+    assert result.err == ""
+    for job in ("catalog-test", "selftest-uv-test", "selftest-poetry-test", "selftest-deps-build", "release", "pages"):
+        assert job in jobs, job
 
 
 def test_an_include_loop_stops_at_gitlabs_limit_of_150_files(expand, project) -> None:
