@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
-from ci_catalog.cli import browse_command, commands, versions_command
+from ci_catalog.cli import browse_command, commands, expand_options, versions_command
 from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint.formats import FORMATS
@@ -99,10 +99,8 @@ def _add_pin(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_expand(parser: argparse.ArgumentParser) -> None:
-    from ci_catalog.cli import expand_command  # argparse text only; the stages load when it runs
-
-    parser.description, parser.epilog = expand_command.DESCRIPTION, expand_command.EPILOG
-    expand_command.add_expand_options(parser)
+    parser.description, parser.epilog = expand_options.DESCRIPTION, expand_options.EPILOG
+    expand_options.add_expand_options(parser)
     parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
     parser.set_defaults(run=_lazy("expand_command", "expand"))
 

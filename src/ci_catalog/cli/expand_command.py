@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ci_catalog.cli.versions_command import add_context_options, resolve_context
+from ci_catalog.cli.versions_command import resolve_context
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.local.expand import ExpandOptions, Expansion, expand_pipeline
@@ -21,42 +21,6 @@ from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
 from ci_catalog.terminal import shown
 from ci_catalog.yamlread import Reference
-
-DESCRIPTION = (
-    "Print the pipeline GitLab builds from a project's .gitlab-ci.yml: every `include: component:` resolved "
-    "against a catalog (a clone, or a git URL) and rendered as GitLab renders it, every `include: local` file "
-    "(wildcards, nested includes, inputs, rules) merged in as GitLab merges includes."
-)
-EPILOG = (
-    "`extends:` and `!reference` are left as written: GitLab resolves them after merging the includes, and so "
-    "does gitlab-ci-local. In JSON, which has no tags, `!reference [job, key]` is written as "
-    '{"!reference": ["job", "key"]}. Includes of other projects, remote URLs, templates and artifacts are not '
-    "here: each is an error, or with --keep-unresolved a kept `include:` that GitLab merges before everything "
-    "else. Exit codes: 0 printed, 1 problems (on stderr, nothing printed), 2 usage error."
-)
-
-
-def add_expand_options(parser: argparse.ArgumentParser) -> None:
-    """The options of `expand`, for every command that builds the merged pipeline first."""
-    add_context_options(
-        parser,
-        catalog_default=None,
-        catalog_help="the catalog's git repository, or a git URL to clone it from (default: here, if here is one)",
-    )
-    parser.add_argument(
-        "--root",
-        metavar="DIR",
-        help="the project's repository root, where `include: local` paths start "
-        "(default: the git work tree holding PIPELINE, else its folder)",
-    )
-    parser.add_argument(
-        "--input", action="append", default=[], metavar="NAME=VALUE", help="a pipeline input (PIPELINE's spec:inputs)"
-    )
-    parser.add_argument(
-        "--keep-unresolved",
-        action="store_true",
-        help="keep project, remote, template and artifact includes (and other catalogs' components) for GitLab",
-    )
 
 
 def expansion_for(args: argparse.Namespace) -> Expansion:
@@ -77,6 +41,8 @@ def expansion_for(args: argparse.Namespace) -> Expansion:
 
 def expand(args: argparse.Namespace) -> int:
     expansion = expansion_for(args)
+    # Here a stage that resolves `extends:` and `!reference` (GitLab's next step after the
+    # includes) would take `expansion.pipeline`, behind an option, before it is printed.
     _print_problems(expansion.problems)
     if not expansion.ok:
         errors = sum(problem.severity == "error" for problem in expansion.problems)
