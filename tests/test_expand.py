@@ -424,6 +424,15 @@ def test_a_git_url_that_cannot_be_cloned_is_a_usage_error(cli, project, tmp_path
     assert "--catalog: cannot clone the catalog file://" in result.err
 
 
+def test_a_catalog_url_with_credentials_never_shows_them(cli, project, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    pipeline = project({".gitlab-ci.yml": "job:\n  script: [a]\n"})
+    result = cli("expand", pipeline, "--catalog", "https://ci-bot:glpat-Secret-123@127.0.0.1:1/acme/ci.git")
+    assert result.code == 2
+    assert "cannot clone the catalog https://127.0.0.1:1/acme/ci.git" in result.err
+    assert "Secret" not in result.err + result.out
+
+
 # ----- output -----
 
 

@@ -13,13 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ci_catalog.cli.versions_command import resolve_context
+from ci_catalog.cli.versions_command import print_problems, resolve_context
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.local.expand import ExpandOptions, Expansion, expand_pipeline
 from ci_catalog.options import parse_input_flags
-from ci_catalog.problems import Problem
-from ci_catalog.terminal import shown
 from ci_catalog.yamlread import Reference
 
 
@@ -43,7 +41,7 @@ def expand(args: argparse.Namespace) -> int:
     expansion = expansion_for(args)
     # Here a stage that resolves `extends:` and `!reference` (GitLab's next step after the
     # includes) would take `expansion.pipeline`, behind an option, before it is printed.
-    _print_problems(expansion.problems)
+    print_problems(expansion.problems, sys.stderr)
     if not expansion.ok:
         errors = sum(problem.severity == "error" for problem in expansion.problems)
         print(f"{expansion.path}: not expanded: {errors} error(s)", file=sys.stderr)
@@ -76,9 +74,3 @@ def tagged_references(value: Any) -> Any:
     if isinstance(value, list):
         return [tagged_references(item) for item in value]
     return value
-
-
-def _print_problems(problems: list[Problem]) -> None:
-    for problem in problems:
-        suffix = f" [{problem.json_path}]" if problem.json_path else ""
-        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}", file=sys.stderr)

@@ -69,14 +69,14 @@ def pin(args: argparse.Namespace) -> int:
     """Exit 0: nothing to change (or written); 1: the dry run would change something, or a
     loose reference cannot be rewritten; 2: an error (the file cannot be resolved or read)."""
     report = _resolve(args)
-    _print_problems(report.problems, sys.stderr)
+    print_problems(report.problems, sys.stderr)
     if not report.ok:
         print(f"{report.path}: not pinned: fix the errors above first", file=sys.stderr)
         return Exit.USAGE
     rewrites = _rewrites(report.includes, args.to)
     stuck = _not_rewritable(report.includes, args.to)
     for resolved in stuck:
-        _print_problems([_stuck_problem(report.path, resolved)], sys.stderr)
+        print_problems([_stuck_problem(report.path, resolved)], sys.stderr)
     if not rewrites:
         if stuck:
             print(f"{report.path}: {len(stuck)} reference(s) not pinned, and pin cannot rewrite them", file=sys.stderr)
@@ -86,7 +86,7 @@ def pin(args: argparse.Namespace) -> int:
     original = _read_exact(Path(args.pipeline))
     result = pin_text(original, report.path, rewrites)
     if result.problems:
-        _print_problems(result.problems, sys.stderr)
+        print_problems(result.problems, sys.stderr)
         return Exit.USAGE
     if not args.write:
         sys.stdout.writelines(
@@ -114,7 +114,7 @@ def diff(args: argparse.Namespace) -> int:
         }
         print(to_json(payload))
     else:
-        _print_problems(problems)
+        print_problems(problems)
         _print_changes(changes, args.old, args.new)
     return Exit.PROBLEMS if problems else Exit.OK
 
@@ -129,7 +129,7 @@ def release_check(args: argparse.Namespace) -> int:
         print(f"ok: {line}")
     if report.changes:
         _print_changes(report.changes, report.previous or "", "this release")
-    _print_problems(report.problems)
+    print_problems(report.problems)
     if report.problems:
         print(f"release check: {len(report.problems)} problem(s); nothing is released", file=sys.stderr)
         return Exit.PROBLEMS
@@ -299,7 +299,7 @@ def _print_resolutions(report: PipelineReport) -> None:
         target = resolution.version or resolution.tag or resolution.sha[:12]
         line = f"{report.path}:{resolved.include.line}:{resolved.include.column}: {resolved.include.written}"
         print(f"{line} -> {target} ({resolution.kind.value}, commit {resolution.sha[:12]})")
-    _print_problems(report.problems)
+    print_problems(report.problems)
     count = len(report.includes)
     if report.ok:
         print(f"resolved {count} component include(s); the merged pipeline is valid")
@@ -309,7 +309,7 @@ def _print_resolutions(report: PipelineReport) -> None:
     print(f"resolve failed: {errors} error(s); {clean} of {count} component include(s) resolved cleanly")
 
 
-def _print_problems(problems: list[Problem], stream: TextIO | None = None) -> None:
+def print_problems(problems: list[Problem], stream: TextIO | None = None) -> None:
     for problem in problems:
         suffix = f" [{problem.json_path}]" if problem.json_path else ""
         print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}", file=stream)
