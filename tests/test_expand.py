@@ -344,16 +344,16 @@ def test_keep_unresolved_keeps_those_includes_for_gitlab(expand, project) -> Non
     pipeline = project(
         {
             ".gitlab-ci.yml": (
-                "include:\n  - local: a.yml\n  - project: group/tools\n    ref: v1\n    file: [one.yml, two.yml]\n"
-                "  - remote: https://example.com/ci.yml\njob:\n  script: [a]\n"
+                "include:\n  - local: a.yml\n  - project: $GROUP/tools\n    ref: v1\n    file: [one.yml, two.yml]\n"
+                "    rules: [{if: $GROUP}]\n  - remote: https://example.com/ci.yml\njob:\n  script: [a]\n"
             ),
             "a.yml": "a:\n  script: [a]\n",
         }
     )
-    result = expand(pipeline, "--keep-unresolved")
+    result = expand(pipeline, "--keep-unresolved", "--variable", "GROUP=group")
     assert merged(result) == {
-        "include": [
-            {"project": "group/tools", "ref": "v1", "file": ["one.yml", "two.yml"]},
+        "include": [  # as written: GitLab expands the variables and reads the rules itself
+            {"project": "$GROUP/tools", "ref": "v1", "file": ["one.yml", "two.yml"], "rules": [{"if": "$GROUP"}]},
             {"remote": "https://example.com/ci.yml"},
         ],
         "a": {"script": ["a"]},

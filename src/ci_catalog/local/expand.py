@@ -230,7 +230,7 @@ class _Walk:
 
     def _unresolved(self, entry: IncludeEntry, shown: str) -> None:
         if self.options.keep_unresolved:
-            self.expansion.kept.append(entry.entry)
+            self.expansion.kept.append(entry.as_written)  # GitLab expands its variables itself
             message = f"`{entry.described()}` is kept as an include for GitLab to fetch (it is not here to merge)"
             self.expansion.problems.append(_at(shown, entry, message, "warning"))
             return

@@ -86,6 +86,11 @@ class IncludeEntry:
     index: int  # position in the `include` list (0 for a single entry)
     line: int = 0
     column: int = 0
+    written: dict[str, Any] | None = None  # as the file has it, before its variables were expanded
+
+    @property
+    def as_written(self) -> dict[str, Any]:
+        return self.entry if self.written is None else self.written
 
     @property
     def kinds(self) -> list[str]:
@@ -155,10 +160,11 @@ def kind_problem(entry: IncludeEntry, path: str) -> Problem | None:
 def expand_entry(entry: IncludeEntry, variables: dict[str, str]) -> IncludeEntry:
     """The entry with the variables of its text values expanded (VariablesExpander): a list's
     items as text, a mapping (`inputs`) as written. A `component` keeps its address as
-    written; resolving it expands it (`ci_catalog.versions.address`)."""
+    written, as resolving it expands it (`ci_catalog.versions.address`), and `rules`, read
+    already, are kept as they are."""
     expanded: dict[str, Any] = {}
     for key, value in entry.entry.items():
-        if key == "component" or key == "inputs":
+        if key in ("component", "inputs", "rules"):
             expanded[key] = value
         elif isinstance(value, str):
             expanded[key] = expand(value, variables)
@@ -166,7 +172,7 @@ def expand_entry(entry: IncludeEntry, variables: dict[str, str]) -> IncludeEntry
             expanded[key] = [expand(_flat(item), variables) for item in value]
         else:
             expanded[key] = value
-    return IncludeEntry(expanded, entry.index, entry.line, entry.column)
+    return IncludeEntry(expanded, entry.index, entry.line, entry.column, entry.as_written)
 
 
 def _present(value: Any) -> bool:
