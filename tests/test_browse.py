@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
+from gitcatalog import GIT_ENV
 
 GREETER = """\
 spec:
@@ -68,6 +72,18 @@ def make_catalog(root: Path, components: dict[str, str], manifest: str | None = 
     return root
 
 
+def commit_and_tag(root: Path, *tags: str) -> None:
+    """Commit the catalog folder as it is (a repository of its own) and tag that commit."""
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(
+            ["git", "-C", str(root), *command], check=True, capture_output=True, env={**os.environ, **GIT_ENV}
+        )
+    for tag in tags:
+        subprocess.run(
+            ["git", "-C", str(root), "tag", tag], check=True, capture_output=True, env={**os.environ, **GIT_ENV}
+        )
+
+
 @pytest.fixture
 def catalog(tmp_path: Path) -> Path:
     return make_catalog(tmp_path, {"greeter": GREETER, "plain": PLAIN})
@@ -78,6 +94,7 @@ def test_list_prints_the_catalog_version_and_each_component_with_its_summary(cli
     assert result.code == 0
     assert result.out.splitlines() == [
         "acme/ci 2.3.0 (2 components)",
+        "version: 2.3.0, being prepared and not released yet: snippets pin it, and work once it is released",
         "  greeter  Greets someone.",
         "  plain    A plain job.",
     ]
@@ -89,6 +106,8 @@ def test_list_json_gives_the_project_version_and_components(cli, catalog: Path) 
     assert json.loads(result.out) == {
         "project": "acme/ci",
         "version": "2.3.0",
+        "released": None,
+        "prepared": "2.3.0",
         "components": [
             {"name": "greeter", "summary": "Greets someone.", "path": "templates/greeter/template.yml"},
             {"name": "plain", "summary": "A plain job.", "path": "templates/plain/template.yml"},
@@ -207,4 +226,44 @@ def test_show_a_real_component_names_its_jobs(cli) -> None:
         "uv-lint",
         "uv-test",
     ]
-    assert shown["snippet"] == "include:\n  - component: $CI_SERVER_FQDN/python-ci/python-ci/uv-cache@0.1.0\n"
+    assert shown["snippet"] == "include:\n  - component: $CI_SERVER_FQDN/<group>/python-ci/uv-cache@0.1.0\n"
+
+
+def test_the_readme_catalog_yml_and_the_pages_name_one_project_path() -> None:
+    from ci_catalog.catalog import load_catalog
+
+    project = load_catalog(ROOT).project
+    assert project == "<group>/python-ci"
+    for name in ("README.md", "docs/components.md", "docs/versioning.md", "docs/components/uv-cache.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        paths = set(re.findall(r"\$CI_SERVER_FQDN/([^/\s]+/[^/\s]+)/[\w-]+@", text))
+        assert paths == {project}, name
+
+
+# ----- which version the snippet names -----
+
+
+def test_show_pins_the_newest_release_and_names_the_version_being_prepared(cli, catalog: Path) -> None:
+    """catalog.yml at 2.3.0 with releases up to 2.2.0: `@2.3.0` would be `content not found`."""
+    commit_and_tag(catalog, "2.0.0", "2.2.0", "2.1.0", "3.0.0-rc.1")
+    result = cli("show", "plain", "--catalog", catalog)
+    assert result.out.endswith("usage:\ninclude:\n  - component: $CI_SERVER_FQDN/acme/ci/plain@2.2.0\n")
+    assert "version: 2.3.0, being prepared; snippets pin 2.2.0, the newest release\n" in result.out
+    shown = json.loads(cli("show", "plain", "--catalog", catalog, "--format", "json").out)
+    assert (shown["version"], shown["released"], shown["prepared"]) == ("2.2.0", "2.2.0", "2.3.0")
+    assert shown["address"] == "$CI_SERVER_FQDN/acme/ci/plain@2.2.0"
+
+
+def test_show_names_the_prepared_version_the_newest_release_once_it_is_tagged(cli, catalog: Path) -> None:
+    commit_and_tag(catalog, "2.2.0", "v2.3.0")
+    out = cli("show", "plain", "--catalog", catalog).out
+    assert out.endswith("@v2.3.0\n")
+    assert "version: v2.3.0, the newest release\n" in out
+
+
+def test_list_names_the_newest_release_too(cli, catalog: Path) -> None:
+    commit_and_tag(catalog, "1.0.0")
+    assert cli("list", catalog).out.splitlines()[:2] == [
+        "acme/ci 1.0.0 (2 components)",
+        "version: 2.3.0, being prepared; snippets pin 1.0.0, the newest release",
+    ]

@@ -57,7 +57,8 @@ def committed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {**os.environ, **GIT_ENV}
     for command in (
         ["init", "-q", "-b", "main"],
-        ["remote", "add", "origin", f"https://gitlab.example.com/{project}.git"],
+        # catalog.yml's `<group>` stands for the user's group: any group will do here.
+        ["remote", "add", "origin", f"https://gitlab.example.com/{project.replace('<group>', 'acme')}.git"],
         ["add", "-A"],
         ["commit", "-q", "-m", "catalog"],
     ):

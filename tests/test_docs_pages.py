@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_browse import GREETER, MANIFEST, PLAIN, make_catalog
+from test_browse import GREETER, MANIFEST, PLAIN, commit_and_tag, make_catalog
 
 from ci_catalog.browse import docs_pages
 from ci_catalog.browse.views import readable_yaml
@@ -159,3 +159,40 @@ def test_rendered_yaml_on_pages_keeps_scripts_as_blocks_and_quotes_what_gitlab_w
     assert readable_yaml({"script": "echo one\necho two\n", "count": "1,000", "name": ":symbol"}) == (
         "script: |\n  echo one\n  echo two\ncount: '1,000'\nname: ':symbol'\n"
     )
+
+
+# ----- which version the pages name -----
+
+
+def test_pages_pin_the_newest_release_and_name_the_version_being_prepared(cli, catalog: Path) -> None:
+    commit_and_tag(catalog, "2.1.0", "2.2.0")
+    cli("docs", catalog)
+    page = pages(catalog)["plain.md"]
+    assert "  - component: $CI_SERVER_FQDN/acme/ci/plain@2.2.0\n" in page
+    assert "@2.3.0" not in page
+    assert "Version: 2.3.0 (catalog.yml); snippets pin 2.2.0, the newest release before it." in page
+
+
+def test_before_the_first_release_the_pages_pin_the_first_version(cli, catalog: Path) -> None:
+    cli("docs", catalog)
+    page = pages(catalog)["plain.md"]
+    assert "  - component: $CI_SERVER_FQDN/acme/ci/plain@2.3.0\n" in page
+    assert "Version: 2.3.0 (catalog.yml), the first: snippets pin it, and work once it is released." in page
+
+
+def test_tagging_the_release_commit_does_not_make_its_pages_stale(cli, catalog: Path) -> None:
+    """The release's tag pipeline runs `docs --check` on the very commit it tags."""
+    commit_and_tag(catalog, "2.2.0")
+    cli("docs", catalog)
+    commit_and_tag(catalog, "2.3.0")
+    result = cli("docs", catalog, "--check")
+    assert (result.code, result.out) == (0, "2 component pages are up to date\n")
+
+
+def test_a_new_release_below_the_prepared_version_makes_the_pages_stale(cli, catalog: Path) -> None:
+    commit_and_tag(catalog, "2.1.0")
+    cli("docs", catalog)
+    commit_and_tag(catalog, "2.2.0")
+    result = cli("docs", catalog, "--check")
+    assert result.code == 1
+    assert "plain.md is stale: run `ci-catalog docs` to update it" in result.err

@@ -80,6 +80,8 @@ COMMANDS: list[tuple[str, Callable[[Workspace], list[str]]]] = [
     ("rules", lambda ws: ["rules", "shellcheck"]),
     ("resolve", lambda ws: ["resolve", *_context(ws)]),
     ("pin", lambda ws: ["pin", *_context(ws)]),
+    ("expand", lambda ws: ["expand", *_context(ws)]),
+    ("expand", lambda ws: ["expand", *_context(ws), "--format", "json"]),
     ("diff", lambda ws: ["diff", "1.0.0", "1.1.0", "--catalog", str(ws.root)]),
     ("release", lambda ws: ["release", "check", "--tag", "1.1.0", "--catalog", str(ws.root)]),
     ("list", lambda ws: ["list", str(ws.root)]),
@@ -88,6 +90,7 @@ COMMANDS: list[tuple[str, Callable[[Workspace], list[str]]]] = [
     ("site", lambda ws: ["site", str(ws.site), "--catalog", str(ws.root)]),
     ("remote", lambda ws: ["remote", "list", "--gitlab", ws.gitlab]),
     ("remote", lambda ws: ["remote", "show", "acme/ci", "--gitlab", ws.gitlab]),
+    ("remote", lambda ws: ["remote", "versions", "acme/ci", "--gitlab", ws.gitlab]),
     ("remote", lambda ws: ["remote", "lint", str(ws.pipeline), "--project", "1", "--gitlab", ws.gitlab]),
     ("--help", lambda ws: ["--help"]),
 ]

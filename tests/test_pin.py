@@ -118,23 +118,87 @@ def test_a_tab_before_a_comment_is_read_as_gitlab_reads_it(cli, catalog: GitCata
     assert path.read_text() == f"include:\n  - component: {ADDRESS}@1.0.1\t# pinned later\n"
 
 
-def test_a_reference_written_through_a_variable_is_left_as_written(cli, catalog: GitCatalog, tmp_path: Path) -> None:
+def test_a_loose_reference_written_through_a_variable_is_left_as_written_and_not_called_pinned(
+    cli, catalog: GitCatalog, tmp_path: Path
+) -> None:
     path = tmp_path / "variable.yml"
     text = f"include:\n  - component: {ADDRESS}@$RELEASE\n"
     path.write_text(text, encoding="utf-8")
     result = pin(cli, catalog, path, "--write", "--variable", "RELEASE=~latest")
-    assert result.code == 0
+    assert result.code == 1
+    assert "already pinned" not in result.out + result.err
+    assert (
+        f"variable.yml:2:5: warning: `{ADDRESS}@$RELEASE` is not pinned, and its reference is written through a "
+        "variable: pin it where the variable is set"
+    ) in result.err
     assert path.read_text() == text
+
+
+def test_a_reference_written_through_a_variable_that_resolves_exactly_is_pinned(
+    cli, catalog: GitCatalog, tmp_path: Path
+) -> None:
+    path = tmp_path / "variable.yml"
+    path.write_text(f"include:\n  - component: {ADDRESS}@$RELEASE\n", encoding="utf-8")
+    result = pin(cli, catalog, path, "--variable", "RELEASE=1.0.0")
+    assert (result.code, result.out.strip()) == (0, f"{path}: every component reference is already pinned")
 
 
 def test_nothing_is_written_when_a_reference_does_not_resolve(cli, catalog: GitCatalog, pipeline: Path) -> None:
     pipeline.write_text(PIPELINE.replace("@1.0.0", "@9.9.9"), encoding="utf-8")
     before = pipeline.read_bytes()
     result = pin(cli, catalog, pipeline, "--write")
-    assert result.code == 1
-    assert f"error: Component '{ADDRESS}@9.9.9' - content not found" in result.out
-    assert "not pinned: fix the problems above first" in result.err
+    assert result.code == 2
+    assert f"error: Component '{ADDRESS}@9.9.9' - content not found" in result.err
+    assert "not pinned: fix the errors above first" in result.err
     assert pipeline.read_bytes() == before
+
+
+def test_the_dry_run_exits_2_on_an_error_and_prints_no_diff(cli, catalog: GitCatalog, pipeline: Path) -> None:
+    pipeline.write_text(PIPELINE.replace("@1.0.0", "@9.9.9"), encoding="utf-8")
+    result = pin(cli, catalog, pipeline)
+    assert (result.code, result.out) == (2, "")
+
+
+def test_the_dry_run_exits_0_when_nothing_would_change(cli, catalog: GitCatalog, tmp_path: Path) -> None:
+    path = tmp_path / "pinned.yml"
+    path.write_text(f"include:\n  - component: {ADDRESS}@1.0.1\n", encoding="utf-8")
+    result = pin(cli, catalog, path)
+    assert (result.code, result.out.strip()) == (0, f"{path}: every component reference is already pinned")
+
+
+def test_an_include_under_another_project_path_is_pinned_too(cli, catalog: GitCatalog, tmp_path: Path) -> None:
+    """The README's `<group>/python-ci` with the user's own group: `pin` said `already pinned` and exited 0."""
+    path = tmp_path / "forked.yml"
+    path.write_text(f"include:\n  - component: {HOST}/my-group/ci/build@~latest\n", encoding="utf-8")
+    result = pin(cli, catalog, path)
+    assert result.code == 1
+    assert f"+  - component: {HOST}/my-group/ci/build@1.1.0\n" in result.out
+    assert "names the project `my-group/ci`, but this catalog's path is `acme/ci`" in result.err
+
+
+def test_strict_refuses_to_pin_an_include_under_another_project_path(cli, catalog: GitCatalog, tmp_path: Path) -> None:
+    path = tmp_path / "forked.yml"
+    path.write_text(f"include:\n  - component: {HOST}/my-group/ci/build@~latest\n", encoding="utf-8")
+    result = pin(cli, catalog, path, "--strict", "--write")
+    assert result.code == 2
+    assert "error: `gitlab.example.com/my-group/ci/build@~latest` names the project" in result.err
+    assert "@~latest" in path.read_text()
+
+
+def test_already_pinned_is_not_claimed_for_an_include_of_another_catalog(
+    cli, catalog: GitCatalog, tmp_path: Path
+) -> None:
+    path = tmp_path / "two-catalogs.yml"
+    path.write_text(
+        f"include:\n  - component: {ADDRESS}@1.0.0\n  - component: {HOST}/other/ci/deploy@~latest\n", encoding="utf-8"
+    )
+    result = pin(cli, catalog, path)
+    assert result.code == 0
+    assert "every component reference is already pinned" not in result.out
+    assert result.out.strip() == (
+        f"{path}: 1 component reference(s) of this catalog already pinned; 1 of another catalog not checked "
+        "(see the warnings)"
+    )
 
 
 def test_write_through_a_linked_pipeline_pins_the_file_it_names_and_keeps_the_link(

@@ -118,7 +118,7 @@ def test_resolve_refuses_a_typo_in_extends_of_a_base_the_component_defines(resol
     code, lines = resolve("typecheck:\n  extends: .build-jobs\n  script: make check\n")
     assert code == 1
     assert "4:3: error: typecheck: unknown keys in `extends` (.build-jobs) [typecheck.extends]" in lines
-    assert lines[-1] == "resolved 1 component include(s); problems found"
+    assert lines[-1] == "resolve failed: 1 error(s); 1 of 1 component include(s) resolved cleanly"
 
 
 def test_resolve_accepts_extending_a_base_the_component_defines(resolve) -> None:

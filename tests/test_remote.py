@@ -221,6 +221,43 @@ def test_show_an_unknown_component_lists_the_components(remote) -> None:
     assert "ci/python-ci@1.2.0 on 127.0.0.1:" in result.err and "(components: uv-cache, pypi-publish)" in result.err
 
 
+# -- versions -----------------------------------------------------------------------------------
+
+
+def test_versions_prints_every_published_version_one_a_line(remote) -> None:
+    result = remote("versions", "ci/python-ci")
+    assert (result.code, result.out) == (0, "1.2.0\n1.1.0\n")
+
+
+def test_versions_follows_the_cursor_across_pages(remote, gitlab: GitLabStandin) -> None:
+    many = [CatalogVersion(f"1.{number}.0", "2025-01-01T00:00:00Z", []) for number in range(250)]
+    gitlab.projects.append(Project(9, "ci/many", "Many releases", versions=many))
+    result = remote("versions", "ci/many")
+    assert result.out.splitlines() == [version.name for version in many]
+
+
+def test_versions_of_a_project_that_is_not_a_catalog_resource_is_exit_4(remote) -> None:
+    result = remote("versions", "web/site")
+    assert result.code == EXIT_REMOTE
+    assert "is not a CI/CD catalog resource" in result.err
+
+
+def test_resolve_takes_the_published_versions_for_the_releases(remote, cli, tmp_path) -> None:
+    """`remote versions` writes the file `resolve --released-only` reads: an unpublished tag is no release."""
+    from gitcatalog import GitCatalog
+
+    catalog = GitCatalog(tmp_path / "catalog", project="ci/python-ci")
+    for tag in ("1.1.0", "1.2.0", "1.3.0"):  # 1.3.0 was tagged, but its release job never ran
+        catalog.release(tag)
+    released = tmp_path / "released.txt"
+    released.write_text(remote("versions", "ci/python-ci").out, encoding="utf-8")
+    pipeline = tmp_path / ".gitlab-ci.yml"
+    pipeline.write_text("include:\n  - component: gitlab.example.com/ci/python-ci/build@~latest\n", encoding="utf-8")
+    common = ("resolve", pipeline, "--catalog", catalog.root, "--server-fqdn", "gitlab.example.com")
+    assert "-> 1.3.0 (~latest" in cli(*common).out
+    assert "-> 1.2.0 (~latest" in cli(*common, "--released-only", released).out
+
+
 # -- lint ---------------------------------------------------------------------------------------
 
 

@@ -156,12 +156,72 @@ def test_a_component_missing_at_that_version_is_content_not_found(resolve) -> No
     assert f"error: Component '{HOST}/acme/ci/deploy@1.0.0' - content not found" in result.out
 
 
-def test_a_component_of_another_project_is_left_unresolved_with_a_warning(resolve) -> None:
-    result = resolve(f"{HOST}/other/ci/build@1.0.0")
+def test_an_include_under_another_project_path_is_resolved_by_the_component_name_with_a_warning(resolve) -> None:
+    """What a user gets after filling in the README's `<group>/python-ci` with their own group."""
+    result = resolve(f"{HOST}/my-group/ci/build@~latest")
+    assert result.code == 0, result.out
+    assert resolved_to(result)[0].startswith("2.1.0 (~latest")
+    assert (
+        f"warning: `{HOST}/my-group/ci/build@~latest` names the project `my-group/ci`, but this catalog's path is "
+        "`acme/ci` (catalog.yml `project`, or --project): resolved against this catalog by the component name `build`"
+    ) in result.out
+
+
+def test_an_include_under_another_project_path_is_checked_like_any_other(resolve) -> None:
+    result = resolve(f"{HOST}/my-group/ci/build@9.9.9")
+    assert result.code == 1
+    assert f"error: Component '{HOST}/my-group/ci/build@9.9.9' - content not found" in result.out
+
+
+def test_strict_makes_another_project_path_an_error(resolve) -> None:
+    result = resolve(f"{HOST}/my-group/ci/build@1.0.0", extra=("--strict",))
+    assert result.code == 1
+    assert f"error: `{HOST}/my-group/ci/build@1.0.0` names the project `my-group/ci`" in result.out
+
+
+def test_a_component_this_catalog_never_had_under_another_path_is_left_unresolved_with_a_warning(resolve) -> None:
+    result = resolve(f"{HOST}/other/ci/deploy@1.0.0")
     assert result.code == 0
     assert (
-        "warning: `gitlab.example.com/other/ci/build@1.0.0` is not a component of this catalog (acme/ci)" in result.out
-    )
+        f"warning: `{HOST}/other/ci/deploy@1.0.0` is not a component of this catalog: its project `other/ci` is not "
+        "`acme/ci`, and the catalog has no component `deploy`; not resolved"
+    ) in result.out
+
+
+def test_strict_makes_another_catalogs_component_an_error(resolve) -> None:
+    result = resolve(f"{HOST}/other/ci/deploy@1.0.0", extra=("--strict",))
+    assert result.code == 1
+    assert f"error: `{HOST}/other/ci/deploy@1.0.0` is not a component of this catalog" in result.out
+
+
+def test_a_failed_resolve_does_not_report_its_includes_as_resolved(resolve) -> None:
+    result = resolve(f"{ADDRESS}@1.0.0", f"{ADDRESS}@9.9.9\n    inputs: {{job_prefix: other}}")
+    assert result.code == 1
+    assert "resolved 2 component include(s)" not in result.out
+    assert result.out.endswith("resolve failed: 1 error(s); 1 of 2 component include(s) resolved cleanly\n")
+
+
+def test_server_fqdn_defaults_to_ci_server_fqdn(
+    resolve, monkeypatch: pytest.MonkeyPatch, catalog, cli, tmp_path
+) -> None:
+    monkeypatch.setenv("CI_SERVER_FQDN", "git.internal.example:8443")
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text("include:\n  - component: git.internal.example:8443/acme/ci/build@1.0.0\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", catalog.root)
+    assert result.code == 0, result.out
+    assert resolved_to(result)[0].startswith("1.0.0 (release")
+
+
+def test_without_ci_server_fqdn_the_server_is_gitlab_com(
+    monkeypatch: pytest.MonkeyPatch, catalog, cli, tmp_path
+) -> None:
+    monkeypatch.delenv("CI_SERVER_FQDN", raising=False)
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text("include:\n  - component: $CI_SERVER_FQDN/acme/ci/build@1.2\n", encoding="utf-8")
+    result = cli("resolve", pipeline, "--catalog", catalog.root, "--format", "json")
+    assert json.loads(result.out)["includes"][0]["resolved"]["version"] == "1.2.0"
+    result = cli("resolve", pipeline, "--catalog", catalog.root, "--project", "other/ci", "--strict")
+    assert "`gitlab.com/acme/ci/build@1.2` names the project `acme/ci`" in result.out
 
 
 def test_project_overrides_the_path_the_catalog_is_included_from(resolve) -> None:
@@ -293,3 +353,50 @@ def test_a_tag_on_a_tree_or_a_blob_is_no_release_so_latest_passes_it_by(cli, odd
     result = cli("resolve", pipeline, "--catalog", odd_tags.root, "--server-fqdn", HOST)
     assert result.code == 0, result.out
     assert resolved_to(result)[0].startswith("1.1.0 (~latest")
+
+
+# ----- which tags are published releases -----
+
+
+@pytest.fixture
+def released_only(tmp_path: Path):
+    def write(*tags: str) -> Path:
+        path = tmp_path / "released.txt"
+        path.write_text("# published through the release: job\n" + "\n".join(tags) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_by_default_every_semver_tag_is_taken_for_a_release(resolve) -> None:
+    assert resolved_to(resolve(f"{ADDRESS}@~latest"))[0].startswith("2.1.0 (~latest")
+
+
+def test_released_only_limits_latest_and_partial_versions_to_the_listed_tags(resolve, released_only) -> None:
+    tags = released_only("1.0.0", "1.1.0", "v2.0.0")
+    assert resolved_to(resolve(f"{ADDRESS}@~latest", extra=("--released-only", tags)))[0].startswith("v2.0.0 (~latest")
+    assert resolved_to(resolve(f"{ADDRESS}@1", extra=("--released-only", tags)))[0].startswith("1.1.0 (partial")
+
+
+def test_an_unpublished_tag_resolves_as_a_plain_git_tag_with_no_catalog_version(
+    resolve, released_only, catalog: GitCatalog
+) -> None:
+    result = resolve(f"{ADDRESS}@2.1.0", extra=("--released-only", released_only("1.0.0"), "--format", "json"))
+    resolved = json.loads(result.out)["includes"][0]["resolved"]
+    assert (resolved["kind"], resolved["version"], resolved["sha"]) == (
+        "tag",
+        None,
+        catalog.git("rev-parse", "2.1.0^{commit}"),
+    )
+
+
+def test_a_listed_tag_the_repository_lacks_is_a_warning(resolve, released_only) -> None:
+    result = resolve(f"{ADDRESS}@1.0.0", extra=("--released-only", released_only("1.0.0", "7.0.0")))
+    assert result.code == 0
+    assert "warning: released tag(s) 7.0.0 are not tags of the catalog's repository" in result.out
+
+
+def test_an_unreadable_released_only_file_is_a_usage_error(resolve, tmp_path: Path) -> None:
+    result = resolve(f"{ADDRESS}@1.0.0", extra=("--released-only", tmp_path / "missing.txt"))
+    assert result.code == 2
+    assert "--released-only" in result.err and "cannot read it" in result.err

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browse import GREETER, MANIFEST, PLAIN, make_catalog
+from test_browse import GREETER, MANIFEST, PLAIN, commit_and_tag, make_catalog
 
 from browser import chromium, console_errors, ensure_browser, screenshot, serve
 from ci_catalog.browse import site
@@ -132,7 +132,7 @@ def test_pages_declare_their_language_landmarks_and_labels(cli, catalog: Path, t
 def test_the_inputs_table_has_a_caption_and_scoped_headers(cli, catalog: Path, tmp_path: Path) -> None:
     build(cli, catalog, tmp_path / "out")
     page = Page(read(tmp_path / "out", "components/greeter.html"))
-    assert page.texts["inputs-caption"] == "Inputs of greeter"
+    assert page.texts["inputs-caption"] == "Inputs of greeter 2.3.0"
     assert len(page.find("th", scope="col")) == 6
     assert len(page.find("th", scope="row")) == 4
 
@@ -164,16 +164,55 @@ def test_no_page_loads_anything_from_outside_the_site(cli, catalog: Path, tmp_pa
         assert "@import" not in text and "url(" not in text, path
 
 
-def test_the_version_picker_offers_release_tags_releases_first_newest_first(cli, catalog: Path, tmp_path: Path) -> None:
-    git(catalog, "init", "-q")
-    git(catalog, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "x")
-    for tag in ("1.0.0", "v1.10.0", "1.2.0", "2.0.0-rc.1", "2.0.0-rc.2", "nightly", "1.0"):
-        git(catalog, "tag", tag)
+def test_the_version_picker_offers_the_prepared_version_then_releases_newest_first(
+    cli, catalog: Path, tmp_path: Path
+) -> None:
+    commit_and_tag(catalog, "1.0.0", "v1.10.0", "1.2.0", "2.0.0-rc.1", "2.0.0-rc.2", "nightly", "1.0")
     build(cli, catalog, tmp_path / "out")
-    page = Page(read(tmp_path / "out", "components/plain.html"))
-    options = page.find("option")
+    text = read(tmp_path / "out", "components/plain.html")
+    options = Page(text).find("option")
     assert [option["value"] for option in options] == ["2.3.0", "v1.10.0", "1.2.0", "1.0.0", "2.0.0-rc.2", "2.0.0-rc.1"]
-    assert [option["value"] for option in options if "selected" in option] == ["2.3.0"]
+    assert [option["value"] for option in options if "selected" in option] == ["v1.10.0"]
+    assert '<option value="2.3.0">2.3.0 (being prepared)</option>' in text
+    assert '<option value="v1.10.0" selected>v1.10.0 (newest release)</option>' in text
+    assert '<option value="2.0.0-rc.2">2.0.0-rc.2 (pre-release)</option>' in text
+
+
+def panels(text: str) -> dict[str, str]:
+    """Each version's panel of a component page, by version."""
+    found = {}
+    for part in text.split('<section class="version" data-panel="')[1:]:
+        version, _, rest = part.partition('"')
+        found[version] = rest
+    return found
+
+
+def test_each_version_shows_its_own_inputs_and_jobs_rendered_at_its_tag(cli, catalog: Path, tmp_path: Path) -> None:
+    """The picker changed only the snippet's text; the inputs shown stayed the working tree's."""
+    commit_and_tag(catalog, "2.2.0")
+    greeter = catalog / "templates" / "greeter" / "template.yml"
+    greeter.write_text(
+        GREETER.replace("    times:\n", "    colour:\n      default: blue\n    times:\n").replace(
+            '"$[[ inputs.prefix ]]-$[[ inputs.who ]]"', '"$[[ inputs.prefix ]]-$[[ inputs.who ]]-$[[ inputs.colour ]]"'
+        ),
+        encoding="utf-8",
+    )
+    build(cli, catalog, tmp_path / "out")
+    shown = panels(read(tmp_path / "out", "components/greeter.html"))
+    assert list(shown) == ["2.3.0", "2.2.0"]
+    assert "<code>colour</code>" in shown["2.3.0"] and "<code>colour</code>" not in shown["2.2.0"]
+    assert "<li><code>greet-ada-blue</code></li>" in shown["2.3.0"]
+    assert "<li><code>greet-ada</code></li>" in shown["2.2.0"]
+    assert "acme/ci/greeter@2.2.0\n" in shown["2.2.0"] and "acme/ci/greeter@2.3.0\n" in shown["2.3.0"]
+
+
+def test_a_component_missing_from_a_release_says_so_in_that_version(cli, tmp_path: Path) -> None:
+    catalog = make_catalog(tmp_path / "catalog", {"plain": PLAIN})
+    commit_and_tag(catalog, "2.2.0")
+    make_catalog(catalog, {"greeter": GREETER}, manifest=None)
+    build(cli, catalog, tmp_path / "out")
+    shown = panels(read(tmp_path / "out", "components/greeter.html"))
+    assert "<p>greeter is not in version 2.2.0.</p>" in shown["2.2.0"]
 
 
 def test_tags_of_a_repository_that_only_contains_the_catalog_are_not_offered(
@@ -308,10 +347,7 @@ def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     ensure_browser()
     folder = tmp_path_factory.mktemp("site")
     catalog = make_catalog(folder / "catalog", {"greeter": GREETER, "plain": PLAIN})
-    git(catalog, "init", "-q")
-    git(catalog, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "x")
-    for tag in ("1.0.0", "v2.0.0"):
-        git(catalog, "tag", tag)
+    commit_and_tag(catalog, "1.0.0", "v2.0.0")
     assert main(["site", str(folder / "www" / "test"), "--catalog", str(catalog)]) == 0
     assert main(["site", str(folder / "www" / "real"), "--catalog", str(ROOT)]) == 0
     with serve(folder / "www", folder / "server.log") as server:
@@ -384,21 +420,31 @@ def test_the_copy_button_copies_the_snippet_show_prints(cli, driver: Any, served
     assert shown.endswith("usage:\n" + clipboard(driver))
     assert (
         clipboard(driver)
-        == "include:\n  - component: $CI_SERVER_FQDN/acme/ci/greeter@2.3.0\n    inputs:\n      who: ada\n"
+        == "include:\n  - component: $CI_SERVER_FQDN/acme/ci/greeter@v2.0.0\n    inputs:\n      who: ada\n"
     )
 
 
+def shown_panels(driver: Any) -> list[str]:
+    return [
+        panel.get_attribute("data-panel")
+        for panel in driver.find_elements(By.CSS_SELECTOR, "[data-panel]")
+        if panel.is_displayed()
+    ]
+
+
 @pytest.mark.browser
-def test_the_version_picker_changes_the_version_in_the_snippet(driver: Any, served_site: tuple[str, Path]) -> None:
+def test_the_version_picker_shows_the_chosen_version_only(driver: Any, served_site: tuple[str, Path]) -> None:
     driver.get(f"{served_site[0]}/test/components/plain.html")
     picker = Select(driver.find_element(By.ID, "version"))
     assert [option.get_attribute("value") for option in picker.options] == ["2.3.0", "v2.0.0", "1.0.0"]
-    picker.select_by_value("v2.0.0")
-    assert driver.find_element(By.ID, "snippet").text.endswith("/acme/ci/plain@v2.0.0")
-    driver.find_element(By.CSS_SELECTOR, "button[data-copy=snippet]").click()
-    WebDriverWait(driver, 5).until(lambda d: d.find_element(By.ID, "snippet-status").text == "Copied.")
+    assert shown_panels(driver) == ["v2.0.0"]
+    picker.select_by_value("1.0.0")
+    assert shown_panels(driver) == ["1.0.0"]
+    assert driver.find_element(By.ID, "snippet-v2").text.endswith("/acme/ci/plain@1.0.0")
+    driver.find_element(By.CSS_SELECTOR, "button[data-copy=snippet-v2]").click()
+    WebDriverWait(driver, 5).until(lambda d: d.find_element(By.ID, "snippet-v2-status").text == "Copied.")
     screenshot(driver, "version-picked")
-    assert clipboard(driver) == "include:\n  - component: $CI_SERVER_FQDN/acme/ci/plain@v2.0.0\n"
+    assert clipboard(driver) == "include:\n  - component: $CI_SERVER_FQDN/acme/ci/plain@1.0.0\n"
 
 
 @pytest.mark.browser
@@ -409,8 +455,10 @@ def test_without_javascript_the_page_shows_the_snippet_and_no_dead_controls(
         driver.get(f"{served_site[0]}/test/components/plain.html")
         screenshot(driver, "no-javascript")
         assert (
-            driver.find_element(By.ID, "snippet").text == "include:\n  - component: $CI_SERVER_FQDN/acme/ci/plain@2.3.0"
+            driver.find_element(By.ID, "snippet").text
+            == "include:\n  - component: $CI_SERVER_FQDN/acme/ci/plain@v2.0.0"
         )
+        assert shown_panels(driver) == ["2.3.0", "v2.0.0", "1.0.0"]  # every version, one below the other
         assert not any(button.is_displayed() for button in driver.find_elements(By.TAG_NAME, "button"))
         assert not driver.find_element(By.ID, "version").is_displayed()
         driver.get(f"{served_site[0]}/test/index.html")

@@ -180,6 +180,17 @@ def load_catalog(root: Path) -> Catalog:
     return catalog
 
 
+def manifest_project(text: str) -> str:
+    """catalog.yml's `project`, from its text (a bare clone has no work tree to load), or the default."""
+    try:
+        document = read_document(text, MAX_MANIFEST_SIZE)
+    except YamlError:
+        return DEFAULT_PROJECT
+    data = document.data if document is not None else None
+    value = data.get("project") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else DEFAULT_PROJECT
+
+
 def _text(manifest: dict[str, Any], key: str, catalog: Catalog) -> str:
     """A text field of catalog.yml; anything else (a list, a mapping) is a problem, not its repr."""
     value = manifest.get(key)

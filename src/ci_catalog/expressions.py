@@ -1,4 +1,4 @@
-"""GitLab's CI/CD expression language, as evaluated for `spec:inputs:<name>:rules[].if`.
+"""GitLab's CI/CD expression language, as evaluated for `spec:inputs:<name>:rules[].if` (and `include:rules:if`).
 
 This is an independent re-implementation. The behaviour follows these GitLab files
 (GitLab 18.11; read for their rules, nothing copied):
@@ -32,7 +32,16 @@ import re2
 
 from ci_catalog.rubyfmt import ruby_inspect, ruby_to_s
 
-__all__ = ["ExpressionError", "RegexpValue", "evaluate", "evaluate_value", "is_regexp", "is_valid", "looks_like_regexp"]
+__all__ = [
+    "ExpressionError",
+    "RegexpValue",
+    "evaluate",
+    "evaluate_value",
+    "is_regexp",
+    "is_valid",
+    "looks_like_regexp",
+    "variables_match",
+]
 
 MAX_TOKENS = 100
 """GitLab's lexer budget; because it checks for the end before each token, 99 is the most."""
@@ -488,6 +497,16 @@ def evaluate(expression: str, inputs: Mapping[str, object]) -> bool:
     """Whether the rule `if` matches: the value is `present?`; any error means no match."""
     try:
         return _present(evaluate_value(expression, inputs))
+    except ExpressionError:
+        return False
+
+
+def variables_match(expression: str, variables: Mapping[str, str]) -> bool:
+    """Whether a `rules:if` statement over CI/CD variables (`$NAME`) matches, as an include's
+    rules evaluate it (lib/gitlab/ci/build/rules/rule/clause/if.rb: `truthful?`, so any
+    error means no match). Unknown variables are nil."""
+    try:
+        return _present(_evaluate_with(expression, variables))
     except ExpressionError:
         return False
 

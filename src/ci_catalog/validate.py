@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ci_catalog.problems import Marks, Problem
-from ci_catalog.processor import process
+from ci_catalog.processor import Processed, process
 from ci_catalog.processor.verdict import keep_schema_problem
 from ci_catalog.render import RenderResult
 from ci_catalog.schema import validate_document
@@ -45,13 +45,27 @@ def content_problems(
     partial: bool | None = None,
 ) -> list[Problem]:
     """What GitLab refuses in a configuration: the processor's problems, then the schema's."""
+    return checked_content(data, marks, path, component, blank_file, partial).problems
+
+
+def checked_content(
+    data: Any,
+    marks: Marks,
+    path: str,
+    component: bool = False,
+    blank_file: bool = False,
+    partial: bool | None = None,
+) -> Processed:
+    """The configuration as GitLab's processor builds it (`extends` merged, `!reference`
+    resolved), with what GitLab refuses in it: the processor's problems, then the schema's."""
     processed = process(data, marks, path, component=component, blank_file=blank_file, partial=partial)
     if not processed.built:
-        return processed.problems
+        return processed
     reported = processed.paths
     incomplete = processed.incomplete
 
     def keep(where: tuple[Any, ...]) -> bool:
         return not (where and where[0] in incomplete) and keep_schema_problem(where, reported)
 
-    return processed.problems + validate_document(processed.data, processed.marks, path, keep=keep)
+    processed.problems += validate_document(processed.data, processed.marks, path, keep=keep)
+    return processed

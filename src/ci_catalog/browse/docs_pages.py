@@ -1,7 +1,8 @@
 """`ci-catalog docs`: one Markdown page per component, generated from its spec and catalog.yml.
 
-Pages are a pure function of the catalog (no dates, no absolute paths), so `--check` can
-compare them byte for byte. Each starts with a marker line: a page in `docs/components/`
+Pages are a pure function of the catalog and its releases before catalog.yml's version
+(no dates, no absolute paths; see `browse.releases`), so `--check` can compare them byte
+for byte, on the release's tag too. Each starts with a marker line: a page in `docs/components/`
 with the marker and no component is one this command wrote and may remove; a page
 without it is someone's own and is left alone.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ci_catalog.browse.releases import catalog_versions
 from ci_catalog.browse.views import (
     DEFAULTS,
     ComponentView,
@@ -37,8 +39,9 @@ class Pages:
 def expected_pages(catalog: Catalog) -> Pages:
     """Every page as it should be; problems when a component or an example cannot be rendered."""
     result = Pages(problems=list(catalog.problems))
+    versions = catalog_versions(catalog, below_prepared=True)
     for component in catalog.components:
-        view = component_view(catalog, component, with_renders=True)
+        view = component_view(catalog, component, with_renders=True, versions=versions)
         result.problems += view.problems
         for example in view.examples:
             result.problems += example.problems
@@ -111,7 +114,7 @@ def component_markdown(view: ComponentView) -> str:
 def _title(view: ComponentView) -> str:
     lines = [f"# {view.name}", ""]
     lines += [f"{prose(text)}\n" for text in (view.summary, view.description) if text]
-    lines.append(f"Source: `{view.path}`, catalog version {view.version}.")
+    lines.append(f"Source: `{view.path}`. Version: {prose(view.versions.note())}.")
     return "\n".join(lines) + "\n"
 
 

@@ -1,9 +1,11 @@
 """`ci-catalog site`: the catalog as static HTML that works from a folder, without a server.
 
-Everything a user needs is in the HTML (the include snippets pinned to the catalog
-version, the inputs, the examples); `site.js` only adds search, copy buttons and the
-version picker, and shows their controls itself, so a page without JavaScript has no
-dead ones. The site is built in a folder beside OUT and swapped in whole.
+Everything a user needs is in the HTML: each component at each version the picker offers
+(the version being prepared, from the working tree, and the newest releases, rendered at
+their tags), with its include snippet, inputs, jobs and examples. `site.js` only adds
+search, copy buttons and the picker, which shows one version at a time, and shows their
+controls itself, so a page without JavaScript has no dead ones and lists every version.
+The site is built in a folder beside OUT and swapped in whole.
 """
 
 from __future__ import annotations
@@ -14,23 +16,24 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ci_catalog.browse.releases import CatalogVersions, catalog_at_tag, catalog_versions
 from ci_catalog.browse.views import (
     DEFAULTS,
     ComponentView,
     ExampleView,
     component_view,
     default_text,
-    pinned_version,
     value_text,
 )
-from ci_catalog.catalog import Catalog
+from ci_catalog.catalog import Catalog, Component
 from ci_catalog.header import InputSpec
 from ci_catalog.problems import Problem
-from ci_catalog.versions.gitrepo import GitError, GitRepo
-from ci_catalog.versions.releases import releases
+from ci_catalog.versions.releases import parse_tag
 from ci_catalog.writing import replace_tree
 
 ASSETS = ("style.css", "site.js")
+# The picker offers the newest releases rendered at their tags, not every one ever made.
+MAX_RELEASES_SHOWN = 12
 # Marks a folder as one this command built, and so one it may replace.
 SITE_MARKER = ".ci-catalog-site"
 # The marker's first line; the files the build wrote follow, one a line, so the next
@@ -93,16 +96,17 @@ def _built_files(marker: Path) -> set[str]:
 
 
 def build(catalog: Catalog, out: Path) -> SiteResult:
-    views = [component_view(catalog, component, with_renders=True) for component in catalog.components]
+    versions = catalog_versions(catalog)
+    views = [component_view(catalog, component, True, _prepared(versions)) for component in catalog.components]
     problems = list(catalog.problems)
     for view in views:
         problems += view.problems + [problem for example in view.examples for problem in example.problems]
     if problems:
         return SiteResult(problems=problems)
-    versions = release_versions(catalog.root, pinned_version(catalog))
-    files = {"index.html": index_page(catalog, views)}
+    panels = version_panels(catalog, versions, views)
+    files = {"index.html": index_page(catalog, views, versions)}
     for view in views:
-        files[f"components/{view.name}.html"] = component_page(catalog, view, versions)
+        files[f"components/{view.name}.html"] = component_page(catalog, view, panels[view.name], versions)
     for asset in ASSETS:
         files[asset] = resources.files("ci_catalog.browse.site_assets").joinpath(asset).read_text(encoding="utf-8")
     files[SITE_MARKER] = "\n".join([MARKER_TEXT, *sorted(files)]) + "\n"
@@ -113,31 +117,57 @@ def build(catalog: Catalog, out: Path) -> SiteResult:
 # ----- versions -----
 
 
-def release_versions(root: Path, current: str) -> list[str]:
-    """The versions to offer: release tags and the current one, releases first, each newest first."""
-    tags = git_tags(root)
-    found = releases(tags + [current] if current and current not in tags else tags)
-    ordered = [release.tag for release in found if not release.is_prerelease]
-    ordered += [release.tag for release in found if release.is_prerelease]
-    if current and current not in ordered:  # a catalog.yml version that is not semver: after every release
-        ordered.append(current)
-    return ordered
+@dataclass
+class Panel:
+    """One version of a component, as the picker shows it: its view rendered at that version."""
+
+    version: str
+    label: str
+    default: bool = False
+    view: ComponentView | None = None
+    note: str = ""  # why there is no view: not in that version, or it could not be read
 
 
-def git_tags(root: Path) -> list[str]:
-    """The tags of the git repository whose top folder is `root`; none when it is not one.
+def _prepared(versions: CatalogVersions) -> CatalogVersions:
+    """The working tree's versions, pinning what it is: the prepared version (or ~latest without one)."""
+    return CatalogVersions(versions.prepared, (), None)
 
-    A catalog is a project of its own: the tags of a repository that merely contains the
-    folder (a fixture inside another project) are not its releases.
-    """
-    repo = GitRepo(root)
-    try:
-        top = repo.run("rev-parse", "--show-toplevel", check=False).stdout.strip()
-        if not top or Path(top).resolve() != root.resolve():
-            return []
-        return repo.tags()
-    except GitError:
-        return []
+
+def version_panels(catalog: Catalog, versions: CatalogVersions, views: list[ComponentView]) -> dict[str, list[Panel]]:
+    """For each component, its panels in picker order: the prepared version when it is not
+    released (the working tree), then the newest releases, each rendered at its tag."""
+    panels: dict[str, list[Panel]] = {view.name: [] for view in views}
+    if not versions.tags or (versions.prepared and not versions.prepared_is_released):
+        label = f"{versions.prepared} (being prepared)" if versions.prepared else ""
+        for view in views:
+            panels[view.name].append(Panel(view.version, label or view.version, view=view))
+    for tag in versions.tags[:MAX_RELEASES_SHOWN]:
+        with catalog_at_tag(catalog.root, tag) as released:
+            by_name = {component.name: component for component in released.components}
+            for view in views:
+                panels[view.name].append(_release_panel(released, by_name.get(view.name), view.name, tag, versions))
+    for choices in panels.values():
+        default = next((panel for panel in choices if panel.version == versions.newest), choices[0])
+        default.default = True
+    return panels
+
+
+def _release_panel(
+    released: Catalog, component: Component | None, name: str, tag: str, versions: CatalogVersions
+) -> Panel:
+    label, parsed = tag, parse_tag(tag)
+    if tag == versions.newest:
+        label = f"{tag} (newest release)"
+    elif parsed is not None and parsed.prerelease is not None:
+        label = f"{tag} (pre-release)"
+    if component is None:
+        return Panel(tag, label, note=f"{name} is not in version {tag}.")
+    view = component_view(released, component, True, CatalogVersions(tag, (tag,), tag))
+    failed = view.problems + [problem for example in view.examples for problem in example.problems]
+    if failed or released.problems:
+        first = (failed or released.problems)[0]
+        return Panel(tag, label, note=f"Version {tag} could not be read here: {first.message}")
+    return Panel(tag, label, view=view)
 
 
 # ----- HTML -----
@@ -181,11 +211,11 @@ def page(title: str, body: str, depth: int, lead: str) -> str:
 """
 
 
-def _lead(catalog: Catalog) -> str:
-    return f"{catalog.project} {pinned_version(catalog)}: CI/CD components"
+def _lead(catalog: Catalog, versions: CatalogVersions) -> str:
+    return f"{catalog.project} {versions.pinned}: CI/CD components"
 
 
-def index_page(catalog: Catalog, views: list[ComponentView]) -> str:
+def index_page(catalog: Catalog, views: list[ComponentView], versions: CatalogVersions) -> str:
     items = "\n".join(
         f'<li data-component="{h(view.name)}">'
         f'<h2><a href="components/{h(view.name)}.html">{h(view.name)}</a></h2>'
@@ -194,7 +224,7 @@ def index_page(catalog: Catalog, views: list[ComponentView]) -> str:
     )
     body = f"""<main id="main">
 <h1>Components</h1>
-<p>Version {h(pinned_version(catalog))} of <code>{h(catalog.project)}</code>, {len(views)} components.</p>
+<p><code>{h(catalog.project)}</code>, {len(views)} components. Version: {h(versions.note())}.</p>
 <form class="search" role="search" data-search hidden>
 <label for="search">Filter components</label>
 <input id="search" type="search" autocomplete="off" aria-controls="component-list" aria-describedby="search-count">
@@ -205,36 +235,36 @@ def index_page(catalog: Catalog, views: list[ComponentView]) -> str:
 </ul>
 <p id="no-match" hidden>No component matches the filter.</p>
 </main>"""
-    return page(f"{catalog.project} CI/CD components", body, 0, _lead(catalog))
+    return page(f"{catalog.project} CI/CD components", body, 0, _lead(catalog, versions))
 
 
-def component_page(catalog: Catalog, view: ComponentView, versions: list[str]) -> str:
-    sections = [
-        _usage_section(view, versions),
-        _inputs_section(view),
-        _jobs_section(view),
-        _examples_section(view),
-    ]
+def component_page(catalog: Catalog, view: ComponentView, panels: list[Panel], versions: CatalogVersions) -> str:
+    """The component at each version the picker offers; without JavaScript, every version one below the other."""
     intro = "".join(f"<p>{rich(text)}</p>\n" for text in (view.summary, view.description) if text)
+    shown = "".join(_panel(panel, "" if panel.default else f"-v{index}") for index, panel in enumerate(panels))
     body = f"""<nav class="breadcrumb" aria-label="Breadcrumb"><a href="../index.html">All components</a></nav>
 <main id="main">
 <h1>{h(view.name)}</h1>
-{intro}<p class="source">Source: <code>{h(view.path)}</code></p>
-{"".join(sections)}</main>"""
-    return page(f"{view.name}: {catalog.project} CI/CD components", body, 1, _lead(catalog))
+{intro}<p class="source">Source: <code>{h(view.path)}</code>. Version: {h(versions.note())}.</p>
+{_version_picker(panels)}{shown}</main>"""
+    return page(f"{view.name}: {catalog.project} CI/CD components", body, 1, _lead(catalog, versions))
 
 
-def snippet_html(snippet: str, address: str, version: str) -> str:
-    """The snippet, its version in a span the picker rewrites; its text stays what `show` prints."""
-    base = address.removesuffix(f"@{version}")
-    marked = f"{h(base)}@<span data-version>{h(version)}</span>"
-    return h(snippet).replace(h(address), marked, 1)
+def _panel(panel: Panel, suffix: str) -> str:
+    if panel.view is None:
+        content = f"<p>{h(panel.note)}</p>\n"
+    else:
+        sections = (_usage_section, _inputs_section, _jobs_section, _examples_section)
+        content = "".join(section(panel.view, suffix) for section in sections)
+    return f"""<section class="version" data-panel="{h(panel.version)}" aria-labelledby="version{suffix}-title">
+<h2 id="version{suffix}-title">Version {h(panel.label)}</h2>
+{content}</section>
+"""
 
 
-def _snippet_block(block_id: str, label: str, snippet: str, view: ComponentView) -> str:
-    code = snippet_html(snippet, view.address, view.version)
+def _snippet_block(block_id: str, label: str, snippet: str) -> str:
     return f"""<div class="snippet">
-<pre><code id="{block_id}">{code}</code></pre>
+<pre><code id="{block_id}">{h(snippet)}</code></pre>
 <button type="button" class="copy" data-copy="{block_id}" data-status="{block_id}-status" hidden>
 Copy {h(label)}</button>
 <span id="{block_id}-status" class="copy-status" role="status" aria-live="polite"></span>
@@ -242,11 +272,10 @@ Copy {h(label)}</button>
 """
 
 
-def _version_picker(view: ComponentView, versions: list[str]) -> str:
+def _version_picker(panels: list[Panel]) -> str:
     options = "".join(
-        f'<option value="{h(version)}"{" selected" if version == view.version else ""}>'
-        f"{h(version)}{' (this catalog.yml)' if version == view.version else ''}</option>"
-        for version in versions
+        f'<option value="{h(panel.version)}"{" selected" if panel.default else ""}>{h(panel.label)}</option>'
+        for panel in panels
     )
     return f"""<p class="picker" data-picker hidden>
 <label for="version">Version</label>
@@ -255,27 +284,26 @@ def _version_picker(view: ComponentView, versions: list[str]) -> str:
 """
 
 
-def _usage_section(view: ComponentView, versions: list[str]) -> str:
-    picker = _version_picker(view, versions)
-    block = _snippet_block("snippet", "include snippet", view.snippet, view)
-    return f"""<section aria-labelledby="usage">
-<h2 id="usage">Usage</h2>
+def _usage_section(view: ComponentView, suffix: str) -> str:
+    block = _snippet_block(f"snippet{suffix}", "include snippet", view.snippet)
+    return f"""<section aria-labelledby="usage{suffix}">
+<h3 id="usage{suffix}">Usage</h3>
 <p>Add this to your <code>.gitlab-ci.yml</code>:</p>
-{picker}{block}</section>
+{block}</section>
 """
 
 
-def _inputs_section(view: ComponentView) -> str:
+def _inputs_section(view: ComponentView, suffix: str) -> str:
     if not view.inputs:
-        return '<section aria-labelledby="inputs"><h2 id="inputs">Inputs</h2><p>None.</p></section>\n'
+        return f'<section aria-labelledby="inputs{suffix}"><h3 id="inputs{suffix}">Inputs</h3><p>None.</p></section>\n'
     headers = ("Name", "Type", "Default", "Options or regex", "Required", "Description")
     head = "".join(f'<th scope="col">{name}</th>' for name in headers)
     rows = "\n".join(_input_row(spec) for spec in view.inputs)
-    return f"""<section aria-labelledby="inputs">
-<h2 id="inputs">Inputs</h2>
-<div class="table-scroll" role="region" aria-labelledby="inputs-caption" tabindex="0">
+    return f"""<section aria-labelledby="inputs{suffix}">
+<h3 id="inputs{suffix}">Inputs</h3>
+<div class="table-scroll" role="region" aria-labelledby="inputs{suffix}-caption" tabindex="0">
 <table>
-<caption id="inputs-caption">Inputs of {h(view.name)}</caption>
+<caption id="inputs{suffix}-caption">Inputs of {h(view.name)} {h(view.version)}</caption>
 <thead><tr>{head}</tr></thead>
 <tbody>
 {rows}
@@ -304,31 +332,31 @@ def _constraint(spec: InputSpec) -> str:
     return ""
 
 
-def _jobs_section(view: ComponentView) -> str:
+def _jobs_section(view: ComponentView, suffix: str) -> str:
     source = "the defaults" if view.jobs_from == DEFAULTS else f"the example “{h(view.jobs_from)}”"
     items = "".join(f"<li><code>{h(job)}</code></li>" for job in view.jobs) or "<li>None.</li>"
-    return f"""<section aria-labelledby="jobs">
-<h2 id="jobs">Jobs</h2>
+    return f"""<section aria-labelledby="jobs{suffix}">
+<h3 id="jobs{suffix}">Jobs</h3>
 <p>Rendered with {source}; names starting with <code>.</code> are hidden templates to extend.</p>
 <ul>{items}</ul>
 </section>
 """
 
 
-def _examples_section(view: ComponentView) -> str:
-    parts = [_example(view, index, example) for index, example in enumerate(view.examples, start=1)]
-    return f"""<section aria-labelledby="examples">
-<h2 id="examples">Examples</h2>
+def _examples_section(view: ComponentView, suffix: str) -> str:
+    parts = [_example(index, example, suffix) for index, example in enumerate(view.examples, start=1)]
+    return f"""<section aria-labelledby="examples{suffix}">
+<h3 id="examples{suffix}">Examples</h3>
 {"".join(parts)}</section>
 """
 
 
-def _example(view: ComponentView, index: int, example: ExampleView) -> str:
-    block = _snippet_block(f"example-{index}", f"example “{example.name}”", example.snippet, view)
+def _example(index: int, example: ExampleView, suffix: str) -> str:
+    block = _snippet_block(f"example-{index}{suffix}", f"example “{example.name}”", example.snippet)
     rendered = ""
     if example.rendered:
         rendered = f"<details><summary>Rendered jobs</summary><pre><code>{h(example.rendered)}</code></pre></details>\n"
-    return f"""<article aria-labelledby="example-{index}-title">
-<h3 id="example-{index}-title">{h(example.name)}</h3>
+    return f"""<article aria-labelledby="example-{index}{suffix}-title">
+<h4 id="example-{index}{suffix}-title">{h(example.name)}</h4>
 {block}{rendered}</article>
 """

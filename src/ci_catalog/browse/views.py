@@ -2,7 +2,8 @@
 
 One model per component (`ComponentView`): its inputs, its jobs (from the interface),
 its example input sets with their rendered output, and the `include:` snippet pinned to
-the catalog version. The text forms for the terminal live here too; Markdown and HTML
+the newest release (`browse.releases`: catalog.yml's version is the one being prepared,
+and may not exist yet). The text forms for the terminal live here too; Markdown and HTML
 are `docs_pages`' and `site`'s.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ci_catalog.browse.releases import CatalogVersions, catalog_versions
 from ci_catalog.catalog import Catalog, Component, relative
 from ci_catalog.cimodel import component_context
 from ci_catalog.emit import json_text, to_yaml, yaml_float
@@ -19,9 +21,6 @@ from ci_catalog.interface import ComponentInterface, interface_of_path
 from ci_catalog.problems import Problem
 from ci_catalog.render import RenderOptions, render_path
 
-# What a snippet pins to when catalog.yml names no version: GitLab resolves it to the
-# newest published release (reference section 5.3).
-LATEST = "~latest"
 DEFAULTS = "defaults"
 # The widest value `show` keeps in its text table's columns.
 MAX_CELL = 40
@@ -41,9 +40,10 @@ class ComponentView:
     name: str
     path: str
     summary: str
-    version: str
+    version: str  # what the snippets pin: the newest release (see `browse.releases`)
     address: str
     snippet: str
+    versions: CatalogVersions
     description: str = ""
     inputs: list[InputSpec] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
@@ -59,6 +59,9 @@ class ComponentView:
             "summary": self.summary,
             "description": self.description,
             "version": self.version,
+            "released": self.versions.newest,
+            "prepared": self.versions.prepared or None,
+            "version_note": self.versions.note(),
             "address": self.address,
             "snippet": self.snippet,
             "inputs": [input_as_dict(spec) for spec in self.inputs],
@@ -69,13 +72,9 @@ class ComponentView:
         }
 
 
-def pinned_version(catalog: Catalog) -> str:
-    return catalog.version or LATEST
-
-
-def address(catalog: Catalog, name: str, version: str | None = None) -> str:
+def address(catalog: Catalog, name: str, version: str) -> str:
     """The `component:` value users include, as the catalog shows it (reference section 7.2)."""
-    return f"$CI_SERVER_FQDN/{catalog.project}/{name}@{version or pinned_version(catalog)}"
+    return f"$CI_SERVER_FQDN/{catalog.project}/{name}@{version}"
 
 
 def include_snippet(component_address: str, inputs: dict[str, Any] | None = None) -> str:
@@ -87,15 +86,20 @@ def include_snippet(component_address: str, inputs: dict[str, Any] | None = None
     return text
 
 
-def component_view(catalog: Catalog, component: Component, with_renders: bool = False) -> ComponentView:
-    """The component as users see it; `with_renders` also renders every example set."""
+def component_view(
+    catalog: Catalog, component: Component, with_renders: bool = False, versions: CatalogVersions | None = None
+) -> ComponentView:
+    """The component as users see it; `with_renders` also renders every example set.
+    `versions` says what the snippets pin (default: the catalog's, read from its git tags)."""
+    versions = versions or catalog_versions(catalog)
     view = ComponentView(
         name=component.name,
         path=relative(catalog.root, component.path),
         summary=component.summary,
-        version=pinned_version(catalog),
-        address=address(catalog, component.name),
+        version=versions.pinned,
+        address=address(catalog, component.name, versions.pinned),
         snippet="",
+        versions=versions,
     )
     interface = _interface(component)
     view.problems = list(interface.problems)
@@ -104,7 +108,9 @@ def component_view(catalog: Catalog, component: Component, with_renders: bool = 
     view.jobs = interface.jobs
     view.jobs_from = _jobs_source(component, interface)
     view.snippet = include_snippet(view.address, _required_values(view.inputs, component))
-    view.examples = [_example(catalog, component, index, with_renders) for index in range(len(component.examples))]
+    view.examples = [
+        _example(catalog, view, component, index, with_renders) for index in range(len(component.examples))
+    ]
     return view
 
 
@@ -132,10 +138,10 @@ def _required_values(inputs: list[InputSpec], component: Component) -> dict[str,
     return {spec.name: given.get(spec.name, f"<{spec.name}>") for spec in inputs if spec.required}
 
 
-def _example(catalog: Catalog, component: Component, index: int, with_render: bool) -> ExampleView:
+def _example(catalog: Catalog, owner: ComponentView, component: Component, index: int, render: bool) -> ExampleView:
     example = component.examples[index]
-    view = ExampleView(example.name, example.inputs, include_snippet(address(catalog, component.name), example.inputs))
-    if with_render:
+    view = ExampleView(example.name, example.inputs, include_snippet(owner.address, example.inputs))
+    if render:
         # As `check` renders examples, so that both show the same output.
         options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
         result = render_path(component.path, options)
@@ -189,17 +195,20 @@ def constraint_text(spec: InputSpec) -> str:
 # ----- text, for the terminal -----
 
 
-def catalog_text(catalog: Catalog) -> str:
-    lines = [f"{catalog.project} {pinned_version(catalog)} ({len(catalog.components)} components)"]
+def catalog_text(catalog: Catalog, versions: CatalogVersions) -> str:
+    lines = [f"{catalog.project} {versions.pinned} ({len(catalog.components)} components)"]
+    lines.append(f"version: {versions.note()}")
     width = max((len(component.name) for component in catalog.components), default=0)
     lines += [f"  {component.name:{width}}  {component.summary}".rstrip() for component in catalog.components]
     return "\n".join(lines) + "\n"
 
 
-def catalog_dict(catalog: Catalog) -> dict[str, Any]:
+def catalog_dict(catalog: Catalog, versions: CatalogVersions) -> dict[str, Any]:
     return {
         "project": catalog.project,
-        "version": pinned_version(catalog),
+        "version": versions.pinned,
+        "released": versions.newest,
+        "prepared": versions.prepared or None,
         "components": [
             {"name": component.name, "summary": component.summary, "path": relative(catalog.root, component.path)}
             for component in catalog.components
@@ -215,7 +224,7 @@ def component_text(view: ComponentView) -> str:
 
 
 def _heading(view: ComponentView) -> str:
-    lines = [f"{view.name} {view.version}  ({view.path})"]
+    lines = [f"{view.name} {view.version}  ({view.path})", f"version: {view.versions.note()}"]
     lines += [text for text in (view.summary, view.description) if text]
     return "\n".join(lines) + "\n"
 

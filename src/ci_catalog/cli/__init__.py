@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
-from ci_catalog.cli import browse_command, commands, versions_command
+from ci_catalog.cli import browse_command, commands, expand_options, versions_command
 from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint.formats import FORMATS
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules(sub.add_parser("rules", help="list the lint rules, or show one rule's documentation"))
     _add_resolve(sub.add_parser("resolve", help="resolve, render and validate a pipeline's component includes"))
     _add_pin(sub.add_parser("pin", help="pin a pipeline's loose component references to exact versions"))
+    _add_expand(sub.add_parser("expand", help="print the merged pipeline GitLab would build from a pipeline file"))
     _add_diff(sub.add_parser("diff", help="the interface changes between two catalog revisions, classified"))
     _add_release(sub.add_parser("release", help="check that a catalog release is consistent"))
     _add_list(sub.add_parser("list", help="list a catalog's components with their summaries"))
@@ -95,6 +96,13 @@ def _add_pin(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", choices=("version", "sha"), default="version", help="what to pin to (version)")
     parser.add_argument("--write", action="store_true", help="rewrite the file (default: print the diff, exit 1)")
     parser.set_defaults(run=versions_command.pin)
+
+
+def _add_expand(parser: argparse.ArgumentParser) -> None:
+    parser.description, parser.epilog = expand_options.DESCRIPTION, expand_options.EPILOG
+    expand_options.add_expand_options(parser)
+    parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    parser.set_defaults(run=_lazy("expand_command", "expand"))
 
 
 def _add_diff(parser: argparse.ArgumentParser) -> None:
@@ -156,12 +164,18 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
     show.add_argument("project", metavar="PROJECT_PATH", help="the catalog project's full path, e.g. group/python-ci")
     show.add_argument("component", nargs="?", metavar="COMPONENT", help="show only this component")
     show.add_argument("--version", metavar="V", help="this released version (default: the latest)")
+    versions = sub.add_parser(
+        "versions",
+        help="every version a resource has published, one a line (for resolve --released-only)",
+        epilog=_REMOTE_TOKEN_HELP,
+    )
+    versions.add_argument("project", metavar="PROJECT_PATH", help="the catalog project's full path")
     lint = sub.add_parser("lint", help="lint a CI file with a project's CI Lint API", epilog=_REMOTE_TOKEN_HELP)
     lint.add_argument("file", metavar="FILE", help="the CI/CD configuration to lint")
     lint.add_argument("--project", required=True, metavar="ID_OR_PATH", help="the project to lint it in")
     lint.add_argument("--ref", metavar="REF", help="with --dry-run: the branch or tag to simulate on")
     lint.add_argument("--dry-run", action="store_true", help="simulate creating the pipeline, not only a static check")
-    for name, command in (("list", listing), ("show", show), ("lint", lint)):
+    for name, command in (("list", listing), ("show", show), ("versions", versions), ("lint", lint)):
         command.add_argument("--gitlab", required=True, metavar="URL", help="the instance, e.g. https://gitlab.com")
         command.add_argument("--token-variable", default="GITLAB_TOKEN", metavar="NAME", help="read the token here")
         command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request, whole (30)")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ci_catalog.browse import docs_pages, site
+from ci_catalog.browse.releases import catalog_versions
 from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
 from ci_catalog.emit import to_json
@@ -33,10 +34,11 @@ def open_catalog(folder: str) -> Catalog:
 
 def list_components(args: argparse.Namespace) -> int:
     catalog = open_catalog(args.catalog)
+    versions = catalog_versions(catalog)
     if args.format == "json":
-        print(to_json(catalog_dict(catalog)))
+        print(to_json(catalog_dict(catalog, versions)))
     else:
-        sys.stdout.write(shown(catalog_text(catalog), keep="\n"))
+        sys.stdout.write(shown(catalog_text(catalog, versions), keep="\n"))
     return _report(catalog.problems)
 
 

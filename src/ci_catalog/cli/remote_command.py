@@ -63,6 +63,21 @@ def remote_show(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def remote_versions(args: argparse.Namespace) -> int:
+    """The published versions, one a line: the file `resolve --released-only` reads."""
+    connection = connection_from(args)
+    versions = _guarded(connection, lambda: client.published_versions(connection, args.project))
+    if isinstance(versions, RemoteError):
+        return _fail(versions)
+    if args.format == "json":
+        print(to_json([asdict(version) for version in versions]))
+    elif versions:
+        print("\n".join(shown(version.name) for version in versions))
+    else:
+        print(f"{args.project} on {connection.host} has published no version yet", file=sys.stderr)
+    return Exit.OK
+
+
 def remote_lint(args: argparse.Namespace) -> int:
     connection = connection_from(args)
     content = _read_file(args.file)

@@ -7,15 +7,16 @@ import difflib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from ci_catalog.catalog import load_catalog
+from ci_catalog.catalog import MANIFEST, load_catalog, manifest_project
 from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
 from ci_catalog.terminal import shown
 from ci_catalog.versions.catalog_history import catalog_at
+from ci_catalog.versions.clone import CloneError, cached_clone, is_git_url, shown_url
 from ci_catalog.versions.gitrepo import GitError, GitRepo
 from ci_catalog.versions.interface_diff import Change, diff_catalogs, level, required_bump
 from ci_catalog.versions.pin import Rewrite, pin_text
@@ -24,13 +25,35 @@ from ci_catalog.versions.release import check_release
 from ci_catalog.versions.resolve import CatalogRepo, Kind
 from ci_catalog.writing import write_text
 
+DEFAULT_SERVER_FQDN = "gitlab.com"
 
-def add_context_options(parser: argparse.ArgumentParser) -> None:
+
+def add_context_options(
+    parser: argparse.ArgumentParser,
+    catalog_default: str | None = ".",
+    catalog_help: str = "the catalog's git repository, or a git URL to clone it from (default: here)",
+) -> None:
     parser.add_argument("pipeline", metavar="PIPELINE", help="the project's pipeline file (.gitlab-ci.yml)")
-    parser.add_argument("--catalog", default=".", help="the catalog's git repository (default: here)")
+    parser.add_argument("--catalog", default=catalog_default, metavar="PATH_OR_URL", help=catalog_help)
     parser.add_argument("--project", help="the catalog's project path on GitLab (default: catalog.yml's `project`)")
-    parser.add_argument("--server-fqdn", default="gitlab.com", help="GitLab's host[:port], $CI_SERVER_FQDN")
+    parser.add_argument(
+        "--server-fqdn",
+        help=f"GitLab's host[:port], what $CI_SERVER_FQDN holds (default: $CI_SERVER_FQDN, else {DEFAULT_SERVER_FQDN})",
+    )
     parser.add_argument("--variable", action="append", default=[], metavar="NAME=VALUE", help="a CI/CD variable")
+    parser.add_argument(
+        "--released-only",
+        metavar="TAGS-FILE",
+        help="only these tags (one a line) are published catalog versions (default: every semver tag is one)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="an include of another project path than the catalog's is an error"
+    )
+
+
+def server_fqdn(args: argparse.Namespace) -> str:
+    """--server-fqdn, else $CI_SERVER_FQDN (set in every CI job), else gitlab.com."""
+    return str(args.server_fqdn or os.environ.get("CI_SERVER_FQDN") or DEFAULT_SERVER_FQDN)
 
 
 def resolve(args: argparse.Namespace) -> int:
@@ -43,20 +66,28 @@ def resolve(args: argparse.Namespace) -> int:
 
 
 def pin(args: argparse.Namespace) -> int:
+    """Exit 0: nothing to change (or written); 1: the dry run would change something, or a
+    loose reference cannot be rewritten; 2: an error (the file cannot be resolved or read)."""
     report = _resolve(args)
-    _print_problems([problem for problem in report.problems if problem.severity == "error"])
+    print_problems(report.problems, sys.stderr)
     if not report.ok:
-        print(f"{report.path}: not pinned: fix the problems above first", file=sys.stderr)
-        return Exit.PROBLEMS
+        print(f"{report.path}: not pinned: fix the errors above first", file=sys.stderr)
+        return Exit.USAGE
     rewrites = _rewrites(report.includes, args.to)
+    stuck = _not_rewritable(report.includes, args.to)
+    for resolved in stuck:
+        print_problems([_stuck_problem(report.path, resolved)], sys.stderr)
     if not rewrites:
-        print(f"{report.path}: every component reference is already pinned")
+        if stuck:
+            print(f"{report.path}: {len(stuck)} reference(s) not pinned, and pin cannot rewrite them", file=sys.stderr)
+            return Exit.PROBLEMS
+        print(_nothing_to_pin(report, args.to))
         return Exit.OK
     original = _read_exact(Path(args.pipeline))
     result = pin_text(original, report.path, rewrites)
     if result.problems:
-        _print_problems(result.problems)
-        return Exit.PROBLEMS
+        print_problems(result.problems, sys.stderr)
+        return Exit.USAGE
     if not args.write:
         sys.stdout.writelines(
             difflib.unified_diff(original.splitlines(True), result.text.splitlines(True), report.path, report.path)
@@ -64,7 +95,7 @@ def pin(args: argparse.Namespace) -> int:
         return Exit.PROBLEMS
     write_text(Path(args.pipeline), result.text)
     print(f"{report.path}: pinned {len(rewrites)} component reference(s)")
-    return Exit.OK
+    return Exit.PROBLEMS if stuck else Exit.OK
 
 
 def diff(args: argparse.Namespace) -> int:
@@ -83,7 +114,7 @@ def diff(args: argparse.Namespace) -> int:
         }
         print(to_json(payload))
     else:
-        _print_problems(problems)
+        print_problems(problems)
         _print_changes(changes, args.old, args.new)
     return Exit.PROBLEMS if problems else Exit.OK
 
@@ -98,7 +129,7 @@ def release_check(args: argparse.Namespace) -> int:
         print(f"ok: {line}")
     if report.changes:
         _print_changes(report.changes, report.previous or "", "this release")
-    _print_problems(report.problems)
+    print_problems(report.problems)
     if report.problems:
         print(f"release check: {len(report.problems)} problem(s); nothing is released", file=sys.stderr)
         return Exit.PROBLEMS
@@ -110,11 +141,74 @@ def _resolve(args: argparse.Namespace) -> PipelineReport:
     path = Path(args.pipeline)
     if not path.is_file():
         raise UsageError(f"{path}: no such file (name the project's pipeline file)")
-    root = Path(args.catalog)
-    repo = _repository(root)
-    project = args.project or load_catalog(root).project
-    variables = _variables(args, root, project, repo)
-    return resolve_pipeline(path, Context(CatalogRepo(repo, project), args.server_fqdn, variables))
+    context, notes = resolve_context(args, path)
+    report = resolve_pipeline(path, context)
+    report.problems = notes + report.problems
+    return report
+
+
+def resolve_context(args: argparse.Namespace, pipeline: Path) -> tuple[Context, list[Problem]]:
+    """The catalog, the server and the variables an include address sees, from the options;
+    with warnings about them (a cached clone that could not be updated, released tags the
+    catalog lacks). `--catalog` None means: here, when here is a git repository, else none."""
+    fqdn = server_fqdn(args)
+    variables = {"CI_SERVER_FQDN": fqdn, "CI_SERVER_HOST": fqdn.split(":")[0]}
+    value = args.catalog
+    if value is None:
+        value = "." if GitRepo(Path(".")).is_repository() else None
+    if value is None:
+        return Context(None, fqdn, variables | _given_variables(args), strict=args.strict), []
+    repo, notes = catalog_repository(value)
+    project = args.project or catalog_project(repo)
+    variables |= _own_pipeline_variables(pipeline, repo, project)
+    catalog = CatalogRepo(repo, project, read_released_tags(args.released_only))
+    notes += _unknown_released_tags(args, catalog)
+    return Context(catalog, fqdn, variables | _given_variables(args), strict=args.strict), notes
+
+
+def catalog_repository(value: str) -> tuple[GitRepo, list[Problem]]:
+    """The catalog's git repository: a folder, or a git URL cloned into the cache."""
+    if not is_git_url(value):
+        return _repository(value), []
+    try:
+        clone = cached_clone(value)
+    except CloneError as error:
+        raise UsageError(f"--catalog: {error}") from None
+    notes = [Problem(clone.warning, shown_url(value), severity="warning", code="git")] if clone.warning else []
+    return clone.repo, notes
+
+
+def catalog_project(repo: GitRepo) -> str:
+    """catalog.yml's `project`: in the work tree, or at HEAD of a bare clone."""
+    if (repo.root / MANIFEST).exists():
+        return load_catalog(repo.root).project
+    head = repo.commit_of("HEAD")
+    return manifest_project((repo.show(head, MANIFEST) if head else None) or "")
+
+
+def read_released_tags(path: str | None) -> frozenset[str] | None:
+    """The tags a `--released-only` file lists: one a line; blank lines and `#` comments are skipped."""
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--released-only {path}: cannot read it: {error}") from None
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return frozenset(line for line in lines if line)
+
+
+def _unknown_released_tags(args: argparse.Namespace, catalog: CatalogRepo) -> list[Problem]:
+    if catalog.released is None:
+        return []
+    missing = sorted(catalog.released - set(catalog.repo.tags()))
+    if not missing:
+        return []
+    message = (
+        f"released tag(s) {', '.join(missing)} are not tags of the catalog's repository "
+        f"{catalog.repo.root}: fetch its tags (`git fetch --tags`), or fix the list"
+    )
+    return [Problem(message, args.released_only, severity="warning", code="release")]
 
 
 def _repository(root: str | Path) -> GitRepo:
@@ -124,17 +218,20 @@ def _repository(root: str | Path) -> GitRepo:
     return repo
 
 
-def _variables(args: argparse.Namespace, root: Path, project: str, repo: GitRepo) -> dict[str, str]:
-    """What an include address sees: the server, and for the catalog's own pipeline its project and commit."""
-    variables = {"CI_SERVER_FQDN": args.server_fqdn, "CI_SERVER_HOST": args.server_fqdn.split(":")[0]}
-    if Path(args.pipeline).resolve().is_relative_to(root.resolve()):
-        variables["CI_PROJECT_PATH"] = project
-        try:
-            variables["CI_COMMIT_SHA"] = repo.commit_of("HEAD") or ""
-        except GitError:
-            pass
-    given = parse_input_flags(args.variable)
-    return variables | {name: str(value) for name, value in given.items()}
+def _own_pipeline_variables(pipeline: Path, repo: GitRepo, project: str) -> dict[str, str]:
+    """For the catalog's own pipeline (a file inside the catalog's clone), its project and commit."""
+    if not pipeline.resolve().is_relative_to(repo.root.resolve()):
+        return {}
+    variables = {"CI_PROJECT_PATH": project}
+    try:
+        variables["CI_COMMIT_SHA"] = repo.commit_of("HEAD") or ""
+    except GitError:
+        pass
+    return variables
+
+
+def _given_variables(args: argparse.Namespace) -> dict[str, str]:
+    return {name: str(value) for name, value in parse_input_flags(args.variable).items()}
 
 
 def _rewrites(includes: list[ResolvedInclude], target: str) -> list[Rewrite]:
@@ -153,6 +250,41 @@ def _rewrites(includes: list[ResolvedInclude], target: str) -> list[Rewrite]:
     return rewrites
 
 
+def _not_rewritable(includes: list[ResolvedInclude], target: str) -> list[ResolvedInclude]:
+    """Loose references `pin` cannot rewrite: written through a variable, so the file does not hold them."""
+    found = []
+    for resolved in includes:
+        resolution, address = resolved.resolution, resolved.address
+        if resolution is None or address is None or address.reference_is_literal:
+            continue
+        loose = resolution.kind is not Kind.SHA if target == "sha" else not resolution.kind.pinned
+        if loose:
+            found.append(resolved)
+    return found
+
+
+def _stuck_problem(path: str, resolved: ResolvedInclude) -> Problem:
+    include = resolved.include
+    message = (
+        f"`{include.written}` is not pinned, and its reference is written through a variable: "
+        "pin it where the variable is set, or write the reference in the file"
+    )
+    return Problem(message, path, include.line, include.column, code="pin", severity="warning")
+
+
+def _nothing_to_pin(report: PipelineReport, target: str) -> str:
+    """What pin says when it rewrites nothing: `already pinned` only when every reference was checked."""
+    unchecked = [resolved for resolved in report.includes if resolved.resolution is None]
+    exact = "pinned to a commit SHA" if target == "sha" else "pinned"
+    if not unchecked:
+        return f"{report.path}: every component reference is already {exact}"
+    checked = len(report.includes) - len(unchecked)
+    return (
+        f"{report.path}: {checked} component reference(s) of this catalog already {exact}; "
+        f"{len(unchecked)} of another catalog not checked (see the warnings)"
+    )
+
+
 def _read_exact(path: Path) -> str:
     """The text as stored: line ends and a byte-order mark kept, so that a rewrite changes nothing else."""
     with path.open(encoding="utf-8", newline="") as handle:
@@ -167,16 +299,20 @@ def _print_resolutions(report: PipelineReport) -> None:
         target = resolution.version or resolution.tag or resolution.sha[:12]
         line = f"{report.path}:{resolved.include.line}:{resolved.include.column}: {resolved.include.written}"
         print(f"{line} -> {target} ({resolution.kind.value}, commit {resolution.sha[:12]})")
-    _print_problems(report.problems)
+    print_problems(report.problems)
     count = len(report.includes)
-    verdict = "the merged pipeline is valid" if report.ok else "problems found"
-    print(f"resolved {count} component include(s); {verdict}")
+    if report.ok:
+        print(f"resolved {count} component include(s); the merged pipeline is valid")
+        return
+    errors = sum(problem.severity == "error" for problem in report.problems)
+    clean = sum(item.ok for item in report.includes)
+    print(f"resolve failed: {errors} error(s); {clean} of {count} component include(s) resolved cleanly")
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def print_problems(problems: list[Problem], stream: TextIO | None = None) -> None:
     for problem in problems:
         suffix = f" [{problem.json_path}]" if problem.json_path else ""
-        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}")
+        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}", file=stream)
 
 
 def _print_changes(changes: list[Change], old: str, new: str) -> None:

@@ -180,6 +180,18 @@ query CatalogResource($fullPath: ID!, $version: String, $recent: Int) {
 """
 
 
+VERSIONS_QUERY = """
+query CatalogVersions($fullPath: ID!, $first: Int, $after: String) {
+  ciCatalogResource(fullPath: $fullPath) {
+    versions(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { name releasedAt }
+    }
+  }
+}
+"""
+
+
 def list_catalog(connection: Connection, search: str | None = None) -> list[CatalogEntry] | RemoteError:
     """Every catalog resource the caller can see, following the cursor across pages."""
     entries: list[CatalogEntry] = []
@@ -225,6 +237,40 @@ def show_resource(connection: Connection, full_path: str, version: str | None = 
     if isinstance(resource, CatalogResource) and version and resource.version is None:
         return _no_version(connection, resource, version)
     return resource
+
+
+def published_versions(connection: Connection, full_path: str) -> list[Version] | RemoteError:
+    """Every version the catalog resource has published (through a `release:` job), newest first."""
+    versions: list[Version] = []
+    after: str | None = None
+    for _ in range(MAX_PAGES):
+        variables = {"fullPath": full_path, "first": PAGE_SIZE, "after": after}
+        data = _graphql(connection, VERSIONS_QUERY, variables, resource=full_path)
+        if isinstance(data, RemoteError):
+            return data
+        if data.get("ciCatalogResource") is None:
+            return _not_catalog(connection, full_path)
+        page = _parse(connection, functools.partial(_versions_page, data["ciCatalogResource"]))
+        if isinstance(page, RemoteError):
+            return page
+        page_versions, next_cursor = page
+        versions += page_versions
+        if next_cursor is None:
+            return versions
+        if next_cursor == after:
+            return _error(
+                connection,
+                "bad-answer",
+                f"GitLab at {connection.host} says {full_path} has more versions but gives the same page cursor "
+                "again: it is not answering as GitLab does; check that --gitlab names the instance itself",
+            )
+        after = next_cursor
+    return _error(
+        connection,
+        "bad-answer",
+        f"GitLab at {connection.host} listed more than {MAX_PAGES} pages of {PAGE_SIZE} versions of {full_path} and "
+        "still says there are more: a server that never stops paging is not answering as GitLab does",
+    )
 
 
 def lint(
@@ -314,12 +360,22 @@ def _catalog_page(data: dict[str, Any]) -> tuple[list[CatalogEntry], str | None]
     connection_ = _mapping(data, "ciCatalogResources")
     if connection_ is None:
         raise _BadShape("ciCatalogResources is null")
-    entries = [_catalog_entry(node) for node in _nodes(connection_)]
+    return [_catalog_entry(node) for node in _nodes(connection_)], _next_cursor(connection_)
+
+
+def _versions_page(node: dict[str, Any]) -> tuple[list[Version], str | None]:
+    connection_ = _mapping(node, "versions")
+    if connection_ is None:
+        raise _BadShape("versions is null")
+    return _versions(connection_), _next_cursor(connection_)
+
+
+def _next_cursor(connection_: dict[str, Any]) -> str | None:
     info = _mapping(connection_, "pageInfo") or {}
     more = info.get("hasNextPage")
     if not isinstance(more, bool):
         raise _BadShape("pageInfo.hasNextPage is not a boolean")
-    return entries, (_text(info, "endCursor") if more else None)
+    return _text(info, "endCursor") if more else None
 
 
 def _catalog_entry(node: dict[str, Any]) -> CatalogEntry:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_catalog.cimodel import jobs
+from ci_catalog.functions import Variable
 from ci_catalog.problems import Marks, Problem, Severity
 from ci_catalog.render import RenderOptions, render_path, render_text
 from ci_catalog.validate import content_problems
@@ -26,11 +27,23 @@ from ci_catalog.versions.resolve import CatalogRepo, Kind, Resolution, component
 @dataclass
 class ResolvedInclude:
     include: ComponentInclude
+    file: str = ""  # the file the include entry is in
     address: Address | None = None
     resolution: Resolution | None = None
     component_path: str = ""
     jobs: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    marks: Marks = field(default_factory=Marks)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def file_place(self) -> str:
+        return f"{self.file}:{self.include.line}"
+
+    @property
+    def ok(self) -> bool:
+        """Resolved and rendered, with no error (warnings allowed)."""
+        return self.resolution is not None and not any(problem.severity == "error" for problem in self.problems)
 
 
 @dataclass
@@ -46,9 +59,15 @@ class PipelineReport:
 
 @dataclass(frozen=True)
 class Context:
-    catalog: CatalogRepo
+    catalog: CatalogRepo | None  # None: no catalog was given, so no component resolves
     fqdn: str
     variables: dict[str, str]
+    # An include of another project's path is an error, not a warning.
+    strict: bool = False
+
+    def render_variables(self) -> dict[str, Variable]:
+        """The CI/CD variables as `expand_vars` sees them while a file is rendered."""
+        return {name: Variable(name, value) for name, value in self.variables.items()}
 
 
 def resolve_pipeline(path: str | Path, context: Context) -> PipelineReport:
@@ -61,7 +80,7 @@ def resolve_pipeline(path: str | Path, context: Context) -> PipelineReport:
     report.problems += found.problems
     for include in found.components:
         report.includes.append(_resolve_include(include, context, report))
-    report.problems += _collisions(report)
+    report.problems += job_collisions(report.includes)
     if report.ok:
         merged, marks = _merge(rendered.data, rendered.marks, report.includes)
         partial = _unmerged_includes(rendered.data, report.includes)
@@ -79,48 +98,89 @@ def _unmerged_includes(pipeline: Any, includes: list[ResolvedInclude]) -> bool:
 
 
 def _resolve_include(include: ComponentInclude, context: Context, report: PipelineReport) -> ResolvedInclude:
-    resolved = ResolvedInclude(include)
-    problem = _located(report.path, include)
-    address = parse_address(include.written, context.fqdn, context.variables)
-    if isinstance(address, str):
-        report.problems.append(problem(address))
-        return resolved
-    resolved.address = address
-    if address.project != context.catalog.project:
-        message = (
-            f"`{address.expanded}` is not a component of this catalog ({context.catalog.project}); not resolved "
-            "(use --project when the catalog is included under another path)"
-        )
-        report.problems.append(problem(message, "warning"))
-        return resolved
-    resolution = resolve_reference(context.catalog, address)
-    if isinstance(resolution, str):
-        report.problems.append(problem(resolution))
-        return resolved
-    resolved.resolution = resolution
-    if not resolution.kind.pinned:
-        report.problems.append(problem(_unpinned(address, resolution), "warning"))
-    _render_component(resolved, address, resolution, context, report)
+    resolved = resolve_component(include, context, report.path)
+    report.problems += resolved.problems
     return resolved
 
 
+def resolve_component(include: ComponentInclude, context: Context, path: str) -> ResolvedInclude:
+    """One `include: component:` entry of the file `path`, resolved and rendered; what went
+    wrong is in the result's `problems`, placed at the entry."""
+    resolved = ResolvedInclude(include, file=path)
+    problem = _located(path, include)
+    address = parse_address(include.written, context.fqdn, context.variables)
+    if isinstance(address, str):
+        resolved.problems.append(problem(address))
+        return resolved
+    resolved.address = address
+    catalog = context.catalog
+    if catalog is None:
+        message = f"no catalog to resolve `{address.expanded}` against: give --catalog (a clone, or a git URL)"
+        resolved.problems.append(problem(message))
+        return resolved
+    if address.project != catalog.project:
+        other = _another_project(address, catalog)
+        resolved.problems.append(problem(other.message, "error" if context.strict else "warning"))
+        if not other.ours:
+            return resolved
+    resolution = resolve_reference(catalog, address)
+    if isinstance(resolution, str):
+        resolved.problems.append(problem(resolution))
+        return resolved
+    resolved.resolution = resolution
+    if not resolution.kind.pinned:
+        resolved.problems.append(problem(_unpinned(address, resolution), "warning"))
+    _render_component(resolved, address, resolution, context, catalog)
+    return resolved
+
+
+@dataclass(frozen=True)
+class _OtherProject:
+    ours: bool  # resolved against this catalog all the same, by the component's name
+    message: str
+
+
+def _another_project(address: Address, catalog: CatalogRepo) -> _OtherProject:
+    """An address whose project path is not the catalog's: a catalog included under another
+    path (a fork, a mirror, the README's `<group>/python-ci` filled in) when the catalog has a
+    component of that name, else another catalog's component."""
+    if address.name in catalog.component_names:
+        message = (
+            f"`{address.expanded}` names the project `{address.project}`, but this catalog's path is "
+            f"`{catalog.project}` "
+            f"(catalog.yml `project`, or --project): resolved against this catalog by the component name "
+            f"`{address.name}`; give --project {address.project} if that is where the catalog is included from"
+        )
+        return _OtherProject(True, message)
+    message = (
+        f"`{address.expanded}` is not a component of this catalog: its project `{address.project}` is not "
+        f"`{catalog.project}`, and the catalog has no component `{address.name}`; not resolved"
+    )
+    return _OtherProject(False, message)
+
+
 def _render_component(
-    resolved: ResolvedInclude, address: Address, resolution: Resolution, context: Context, report: PipelineReport
+    resolved: ResolvedInclude, address: Address, resolution: Resolution, context: Context, catalog: CatalogRepo
 ) -> None:
-    problem = _located(report.path, resolved.include)
-    found = component_text(context.catalog, resolution.sha, address.name)
+    problem = _located(resolved.file, resolved.include)
+    found = component_text(catalog, resolution.sha, address.name)
     if found is None:
-        report.problems.append(problem(content_not_found(address.expanded)))
+        resolved.problems.append(problem(content_not_found(address.expanded)))
         return
     file_path, text = found
     resolved.component_path = f"{file_path}@{address.reference}"
-    options = RenderOptions(inputs=resolved.include.inputs, component=resolution.component_context(address))
+    options = RenderOptions(
+        inputs=resolved.include.inputs,
+        variables=context.render_variables(),
+        component=resolution.component_context(address),
+    )
     rendered = render_text(text, resolved.component_path, options)
     if not rendered.ok:
         for error in rendered.problems:
-            report.problems.append(problem(f"{error.message} (in {error.where()})"))
+            resolved.problems.append(problem(f"{error.message} (in {error.where()})"))
         return
     resolved.data = rendered.data if isinstance(rendered.data, dict) else {}
+    resolved.marks = rendered.marks
     resolved.jobs = [name for name, _ in jobs(resolved.data)]
 
 
@@ -132,19 +192,21 @@ def _unpinned(address: Address, resolution: Resolution) -> str:
     )
 
 
-def _collisions(report: PipelineReport) -> list[Problem]:
+def job_collisions(includes: list[ResolvedInclude], severity: Severity = "error") -> list[Problem]:
+    """A job two component includes define: GitLab merges them into one, silently."""
     problems: list[Problem] = []
     owner: dict[str, ResolvedInclude] = {}
-    for resolved in report.includes:
+    for resolved in includes:
         for job in resolved.jobs:
             first = owner.setdefault(job, resolved)
             if first is resolved:
                 continue
+            place = f"line {first.include.line}" if first.file == resolved.file else first.file_place
             message = (
-                f"job `{job}` is defined by two includes (`{first.include.written}` at line {first.include.line} "
+                f"job `{job}` is defined by two includes (`{first.include.written}` at {place} "
                 f"and this one): GitLab would merge them into one job; give each include its own `job_prefix`"
             )
-            problems.append(_located(report.path, resolved.include)(message))
+            problems.append(_located(resolved.file, resolved.include)(message, severity))
     return problems
 
 
@@ -153,20 +215,22 @@ def _merge(pipeline: Any, pipeline_marks: Marks, includes: list[ResolvedInclude]
     merged: dict[str, Any] = {}
     marks = Marks()
     for resolved in includes:
-        merged = _deep_merge(merged, resolved.data)
+        merged = deep_merge(merged, resolved.data)
         for key in resolved.data:
             marks.add((key,), resolved.include.line, resolved.include.column)
     own = {key: value for key, value in (pipeline or {}).items() if key != "include"}
-    merged = _deep_merge(merged, own)
+    merged = deep_merge(merged, own)
     marks.by_path.update({path: place for path, place in pipeline_marks.by_path.items() if path[:1] != ("include",)})
     return merged, marks
 
 
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Ruby's Hash#deep_merge, as GitLab merges included files: mappings merge key by key,
+    anything else (a list too) is replaced by the later value."""
     result = dict(base)
     for key, value in extra.items():
         if isinstance(result.get(key), dict) and isinstance(value, dict):
-            result[key] = _deep_merge(result[key], value)
+            result[key] = deep_merge(result[key], value)
         else:
             result[key] = value
     return result

@@ -1,8 +1,12 @@
 """Resolve a component reference against a catalog's git repository, as GitLab does.
 
 lib/gitlab/ci/components/instance_path.rb: `find_catalog_version&.sha ||
-sha_by_released_tag || sha_by_ref`. Here every semver tag counts as a published
-release, and the repository counts as a catalog resource when it has `catalog.yml`.
+sha_by_released_tag || sha_by_ref`. On GitLab only versions published through a
+`release:` job are catalog versions. Git cannot tell which tags were published, so by
+default every semver tag that names a commit counts as one; given the list of released
+tags (`released`, from `--released-only`), only those do, and any other tag resolves as a
+plain git tag, with no catalog version, as GitLab resolves it. The repository counts as
+a catalog resource when it has `catalog.yml` (in its work tree, or at HEAD for a bare clone).
 Git's own lookup decides the rest: a full SHA, then a tag, then a branch, then an
 abbreviated SHA, then any other revision git resolves (`HEAD`, `refs/heads/main`), as
 `project.commit(reference)` does through Gitaly. The component file is `templates/<name>.yml`, else
@@ -11,11 +15,12 @@ abbreviated SHA, then any other revision git resolves (`HEAD`, `refs/heads/main`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from ci_catalog.catalog import MANIFEST
+from ci_catalog.catalog import MANIFEST, components_by_name
 from ci_catalog.versions.address import Address, content_not_found
 from ci_catalog.versions.gitrepo import FULL_SHA_LENGTHS, GitRepo
 from ci_catalog.versions.releases import LATEST, PARTIAL_VERSION, Release, latest, releases
@@ -52,17 +57,33 @@ class Resolution:
 class CatalogRepo:
     repo: GitRepo
     project: str
+    # The tags published as catalog versions; None: every semver tag is taken for one.
+    released: frozenset[str] | None = None
 
     @classmethod
     def at(cls, root: Path, project: str) -> CatalogRepo:
         return cls(GitRepo(root), project)
 
-    @property
+    @functools.cached_property
     def is_catalog_resource(self) -> bool:
-        return (self.repo.root / MANIFEST).is_file()
+        if (self.repo.root / MANIFEST).is_file():
+            return True
+        head = self.repo.commit_of("HEAD")
+        return head is not None and self.repo.show(head, MANIFEST) is not None
 
     def releases(self) -> list[Release]:
-        return releases(self.repo.tags())
+        tags = self.repo.tags()
+        return releases(tags if self.released is None else [tag for tag in tags if tag in self.released])
+
+    @functools.cached_property
+    def component_names(self) -> frozenset[str]:
+        """Every component name the catalog has had: at HEAD and at each release."""
+        names: set[str] = set()
+        commits = self.repo.tag_commits()
+        revisions = {self.repo.commit_of("HEAD")} | {commits[release.tag] for release in self.releases()}
+        for sha in sorted(revision for revision in revisions if revision):
+            names |= components_by_name(self.repo.files(sha, "templates")).keys()
+        return frozenset(names)
 
 
 def resolve_reference(catalog: CatalogRepo, address: Address) -> Resolution | str:

@@ -35,17 +35,22 @@
     filter();
   }
 
+  // Each version is a panel of its own (its snippet, inputs, jobs and examples, rendered at
+  // that version); the picker shows the one chosen. Without this file, every panel shows.
   function setUpPicker() {
     var select = document.querySelector("[data-versions]");
     if (!select) {
       return;
     }
-    select.addEventListener("change", function () {
-      document.querySelectorAll("[data-version]").forEach(function (span) {
-        span.textContent = select.value;
+    var panels = Array.prototype.slice.call(document.querySelectorAll("[data-panel]"));
+    function show() {
+      panels.forEach(function (panel) {
+        panel.hidden = panel.getAttribute("data-panel") !== select.value;
       });
-    });
+    }
+    select.addEventListener("change", show);
     select.closest("[data-picker]").hidden = false;
+    show();
   }
 
   // Without the async clipboard (an insecure context), a hidden textarea and execCommand.

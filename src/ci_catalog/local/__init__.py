@@ -1,0 +1,1 @@
+"""A project's pipeline on this machine: assembled as GitLab assembles it (`expand`)."""
