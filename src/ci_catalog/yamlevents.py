@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ci_catalog import pure_errors
+from ci_catalog import pure_errors, pure_loader
 
 PARSER_VARIABLE = "CI_CATALOG_YAML_PARSER"
 
@@ -55,7 +55,7 @@ def parse(text: str) -> Iterator[Any]:
 
 def _pure_events(text: str, skip: int) -> Iterator[Any]:
     """The pure-Python parser's events after the first `skip`, errors in libyaml's words."""
-    events = yaml.parse(text, Loader=yaml.SafeLoader)
+    events = pure_loader.parse(text)
     try:
         for index, event in enumerate(events):
             if index >= skip:
