@@ -24,22 +24,13 @@ class Rewording:
     context: str | None
     problem: re.Pattern[str]
     libyaml: str
-    # libyaml marks the context of this error where it marks the problem.
-    context_at_problem: bool = False
 
 
-def _row(context: str | None, problem: str, libyaml: str, context_at_problem: bool = False) -> Rewording:
-    return Rewording(context, re.compile(problem), libyaml, context_at_problem)
+def _row(context: str | None, problem: str, libyaml: str) -> Rewording:
+    return Rewording(context, re.compile(problem), libyaml)
 
 
 REWORDINGS = (
-    # yaml_parser_fetch_next_token
-    _row(
-        "while scanning for the next token",
-        r"found character .* that cannot start any token",
-        "found character that cannot start any token",
-        context_at_problem=True,
-    ),
     # yaml_parser_fetch_block_entry, yaml_parser_fetch_key, yaml_parser_fetch_value
     _row(None, "sequence entries are not allowed here", "block sequence entries are not allowed in this context"),
     _row(None, "mapping keys are not allowed here", "mapping keys are not allowed in this context"),
@@ -82,8 +73,7 @@ def as_libyaml(error: yaml.MarkedYAMLError | ReaderError, text: str) -> yaml.YAM
         return _reader_error(error, text)
     for rewording in REWORDINGS:
         if error.context == rewording.context and error.problem and rewording.problem.match(error.problem):
-            context_mark = error.problem_mark if rewording.context_at_problem else error.context_mark
-            return type(error)(error.context, context_mark, rewording.libyaml, error.problem_mark)
+            return type(error)(error.context, error.context_mark, rewording.libyaml, error.problem_mark)
     return error
 
 

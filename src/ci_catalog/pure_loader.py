@@ -18,7 +18,7 @@ PyYAML's code still raises keep PyYAML's words; `pure_errors` puts them in libya
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -216,6 +216,27 @@ class Scanner(Reader, yaml.scanner.Scanner):
         self.ready = False
         self.tokens_taken += 1
         return self.tokens.pop(0)
+
+    def fetch_more_tokens(self) -> None:
+        """yaml_parser_fetch_next_token, finding the token's kind by its first character
+        in a table (TOKEN_STARTS) instead of PyYAML's chain of tests, in the same order."""
+        self.scan_to_next_token()
+        self.stale_possible_simple_keys()
+        self.unwind_indent(self.column)
+        for check, fetch in TOKEN_STARTS.get(self.peek(), ()):
+            if check is None or check(self):
+                fetch(self)
+                return
+        if self.check_plain():
+            self.fetch_plain()
+            return
+        mark = self.get_mark()
+        raise ScannerError(
+            "while scanning for the next token", mark, "found character that cannot start any token", mark
+        )
+
+    def in_block_context(self) -> bool:
+        return not self.flow_level
 
     def scan_to_next_token(self) -> None:
         """yaml_parser_scan_to_next_token: a byte order mark may start any line; tabs
@@ -438,8 +459,9 @@ class Scanner(Reader, yaml.scanner.Scanner):
                 raise ScannerError(context, start, "found an incorrect trailing UTF-8 octet", self.get_mark())
             octets.append(octet)
             self.skip(3)
-        # libyaml keeps the octets as they are; PyYAML's libyaml binding decodes them strictly.
-        return octets.decode("utf-8")
+        # libyaml keeps the octets as they are, UTF-8 or not (yamlevents reads on here
+        # when PyYAML's libyaml binding cannot decode them).
+        return octets.decode("utf-8", "replace")
 
     # --- block scalars: yaml_parser_scan_block_scalar ---------------------------------------
 
@@ -632,6 +654,32 @@ class Scanner(Reader, yaml.scanner.Scanner):
 
     def document_indicator(self) -> bool:
         return self.prefix(3) in ("---", "...") and self.peek(3) in BLANKZ
+
+
+Fetch = Callable[[Scanner], Any]
+TOKEN_STARTS: dict[str, tuple[tuple[Fetch | None, Fetch], ...]] = {
+    "\0": ((None, Scanner.fetch_stream_end),),
+    "%": ((Scanner.check_directive, Scanner.fetch_directive),),
+    "-": (
+        (Scanner.check_document_start, Scanner.fetch_document_start),
+        (Scanner.check_block_entry, Scanner.fetch_block_entry),
+    ),
+    ".": ((Scanner.check_document_end, Scanner.fetch_document_end),),
+    "[": ((None, Scanner.fetch_flow_sequence_start),),
+    "{": ((None, Scanner.fetch_flow_mapping_start),),
+    "]": ((None, Scanner.fetch_flow_sequence_end),),
+    "}": ((None, Scanner.fetch_flow_mapping_end),),
+    ",": ((None, Scanner.fetch_flow_entry),),
+    "?": ((Scanner.check_key, Scanner.fetch_key),),
+    ":": ((Scanner.check_value, Scanner.fetch_value),),
+    "*": ((None, Scanner.fetch_alias),),
+    "&": ((None, Scanner.fetch_anchor),),
+    "!": ((None, Scanner.fetch_tag),),
+    "|": ((Scanner.in_block_context, Scanner.fetch_literal),),
+    ">": ((Scanner.in_block_context, Scanner.fetch_folded),),
+    "'": ((None, Scanner.fetch_single),),
+    '"': ((None, Scanner.fetch_double),),
+}
 
 
 def utf8_width(octet: int) -> int:

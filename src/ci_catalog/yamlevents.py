@@ -11,6 +11,10 @@ GitLab's libyaml does not have: a deeper document is read on with the pure-Pytho
 parser from where libyaml stopped, so that GitLab's own depth limit (and any later
 syntax error) decides, as on GitLab.
 
+A tag whose `%XX` escapes spell bytes that are not UTF-8 (which libyaml keeps as they
+are, and PyYAML's libyaml binding cannot decode) is read on the same way, the bytes
+replaced by U+FFFD.
+
 `CI_CATALOG_YAML_PARSER=pure` uses the pure-Python parser even where libyaml is there
 (the tests run both).
 """
@@ -50,6 +54,10 @@ def parse(text: str) -> Iterator[Any]:
     except yaml.MarkedYAMLError as error:
         if not _is_nesting_limit(error):
             raise
+        yield from _pure_events(text, skip=count)
+    except UnicodeDecodeError:
+        # libyaml keeps the bytes a tag's `%XX` escapes spell, UTF-8 or not, and PyYAML's
+        # binding then fails to decode them: the pure-Python parser reads on instead.
         yield from _pure_events(text, skip=count)
 
 
