@@ -26,10 +26,17 @@ from yaml.parser import ParserError
 from yaml.reader import ReaderError
 from yaml.scanner import ScannerError
 from yaml.tokens import (
+    AliasToken,
+    AnchorToken,
+    BlockEntryToken,
+    BlockMappingStartToken,
+    BlockSequenceStartToken,
     DirectiveToken,
     FlowEntryToken,
     FlowMappingEndToken,
+    FlowMappingStartToken,
     FlowSequenceEndToken,
+    FlowSequenceStartToken,
     KeyToken,
     ScalarToken,
     TagToken,
@@ -170,7 +177,15 @@ class Scanner(Reader, yaml.scanner.Scanner):
     # the answer can have changed (a 2 MiB file holds a million tokens) -----------------------
 
     def fill(self) -> None:
-        while self.need_more_tokens():
+        """Fetch tokens until the first one cannot still turn out to start a simple key
+        (PyYAML's need_more_tokens, inlined)."""
+        while not self.done:
+            if self.tokens:
+                if not self.possible_simple_keys:
+                    break
+                self.stale_possible_simple_keys()
+                if self.next_possible_simple_key() != self.tokens_taken:
+                    break
             self.fetch_more_tokens()
         self.ready = True
 
@@ -383,6 +398,7 @@ class Scanner(Reader, yaml.scanner.Scanner):
         `!handle!` is the local tag `!name`."""
         start = self.get_mark()
         handle: str | None
+        self.ensure(2)
         if self.peek(1) == "<":
             self.skip(2)
             handle, suffix = None, self.tag_uri(start, verbatim=True)
@@ -448,6 +464,7 @@ class Scanner(Reader, yaml.scanner.Scanner):
         octets = bytearray()
         width = 0
         while not width or len(octets) < width:
+            self.ensure(3)
             if not (self.peek() == "%" and self.peek(1) in HEX and self.peek(2) in HEX):
                 raise ScannerError(context, start, "did not find URI escaped octet", self.get_mark())
             octet = int(self.prefix(3)[1:], 16)
@@ -572,6 +589,7 @@ class Scanner(Reader, yaml.scanner.Scanner):
         raise ScannerError("while parsing a quoted scalar", start, "found unknown escape character", self.get_mark())
 
     def escaped_character(self, start: Any, length: int) -> str:
+        self.ensure(length)
         digits = ""
         for offset in range(length):
             digit = self.peek(offset)
@@ -600,6 +618,8 @@ class Scanner(Reader, yaml.scanner.Scanner):
         length = self.run(run)
         chunks = [self.prefix(length)]
         self.skip(length)
+        if self.refusal is not None:
+            self.ensure(2)  # libyaml looks at the character after each one it takes
         end_mark = self.get_mark()
         indent = self.indent + 1
         broken = False  # whether the blanks after the last characters hold a line break
@@ -619,6 +639,7 @@ class Scanner(Reader, yaml.scanner.Scanner):
                 chunks.append(between)
                 chunks.append(self.prefix(length))
                 self.skip(length)
+                self.ensure(2)
                 end_mark = self.get_mark()
                 broken = False
         if broken:
@@ -692,6 +713,67 @@ def utf8_width(octet: int) -> int:
 
 class Parser(Scanner, yaml.parser.Parser):
     """parser.c's rules where PyYAML's Parser differs."""
+
+    def parse_node(self, block: bool = False, indentless_sequence: bool = False) -> Any:
+        """yaml_parser_parse_node, as PyYAML's, looking at each token once."""
+        token = self.peek_token()
+        if type(token) is AliasToken:
+            self.get_token()
+            self.state = self.states.pop()
+            return yaml.AliasEvent(token.value, token.start_mark, token.end_mark)
+        anchor = tag = tag_mark = None
+        start_mark = end_mark = token.start_mark
+        for _ in range(2):  # an anchor and a tag, in either order
+            if type(token) is AnchorToken and anchor is None:
+                anchor, end_mark = token.value, token.end_mark
+            elif type(token) is TagToken and tag_mark is None:
+                tag, tag_mark, end_mark = token.value, token.start_mark, token.end_mark
+            else:
+                break
+            self.get_token()
+            token = self.peek_token()
+        if tag is not None:
+            tag = self.resolve_tag(tag, start_mark, tag_mark)
+        implicit = tag is None or tag == "!"
+        kind = type(token)
+        if indentless_sequence and kind is BlockEntryToken:
+            self.state = self.parse_indentless_sequence_entry
+            return yaml.SequenceStartEvent(anchor, tag, implicit, start_mark, token.end_mark)
+        if kind is ScalarToken:
+            self.get_token()
+            self.state = self.states.pop()
+            if (token.plain and tag is None) or tag == "!":
+                implicit_pair = (True, False)
+            else:
+                implicit_pair = (False, tag is None)
+            return yaml.ScalarEvent(
+                anchor, tag, implicit_pair, token.value, start_mark, token.end_mark, style=token.style
+            )
+        if kind is FlowSequenceStartToken:
+            self.state = self.parse_flow_sequence_first_entry
+            return yaml.SequenceStartEvent(anchor, tag, implicit, start_mark, token.end_mark, flow_style=True)
+        if kind is FlowMappingStartToken:
+            self.state = self.parse_flow_mapping_first_key
+            return yaml.MappingStartEvent(anchor, tag, implicit, start_mark, token.end_mark, flow_style=True)
+        if block and kind is BlockSequenceStartToken:
+            self.state = self.parse_block_sequence_first_entry
+            return yaml.SequenceStartEvent(anchor, tag, implicit, start_mark, token.start_mark, flow_style=False)
+        if block and kind is BlockMappingStartToken:
+            self.state = self.parse_block_mapping_first_key
+            return yaml.MappingStartEvent(anchor, tag, implicit, start_mark, token.start_mark, flow_style=False)
+        if anchor is not None or tag is not None:
+            self.state = self.states.pop()
+            return yaml.ScalarEvent(anchor, tag, (implicit, False), "", start_mark, end_mark)
+        context = "while parsing a block node" if block else "while parsing a flow node"
+        raise ParserError(context, start_mark, "did not find expected node content", token.start_mark)
+
+    def resolve_tag(self, tag: tuple[str | None, str], start_mark: Any, tag_mark: Any) -> str:
+        handle, suffix = tag
+        if handle is None:
+            return suffix
+        if handle not in self.tag_handles:
+            raise ParserError("while parsing a node", start_mark, "found undefined tag handle", tag_mark)
+        return self.tag_handles[handle] + suffix
 
     def process_directives(self) -> tuple[Any, Any]:
         """yaml_parser_process_directives: YAML 1.1 and 1.2 only."""
