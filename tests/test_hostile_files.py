@@ -1,7 +1,9 @@
 """Hostile and malformed files: a clear error naming the file and the place, fast.
 
 Every case goes through both `render` and `validate`: exit 1 (never 3, never a
-traceback), GitLab's text for the error, and each command within `SECONDS`.
+traceback), GitLab's text for the error, and each command within `SECONDS`; and every
+test runs twice, with each YAML parser (the `yaml_parser` fixture of tests/conftest.py):
+libyaml's, and PyYAML's pure-Python one, which must give libyaml's messages and places.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytestmark = pytest.mark.usefixtures("yaml_parser")
 
 SECONDS = 2.0
 TOO_BIG = "The parsed YAML is too big"
