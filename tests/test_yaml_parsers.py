@@ -183,8 +183,10 @@ ERRORS = {
     "tag-escape-not-hex": ("a: !x%zz b\n", "did not find URI escaped octet"),
     "tag-escape-bad-leading-octet": ("a: !x%80 b\n", "found an incorrect leading UTF-8 octet"),
     "tag-escape-bad-trailing-octet": ("a: !x%C3%41 b\n", "found an incorrect trailing UTF-8 octet"),
+    "tag-directive-prefix-escape-not-hex": ("%TAG !a! x%g\n--- a\n", "did not find URI escaped octet"),
     # yaml_parser_scan_block_scalar, *_block_scalar_breaks
     "block-scalar-indentation-zero": ("a: |0\n  b\n", "found an indentation indicator equal to 0"),
+    "block-scalar-chomping-then-indentation-zero": ("a: >-0\n  b\n", "found an indentation indicator equal to 0"),
     "block-scalar-header-then-text": ("a: |x\n  b\n", "did not find expected comment or line break"),
     "block-scalar-tab-as-indentation": ("a: |\n\tb\n", "found a tab character where an indentation space is expected"),
     "block-scalar-tab-left-of-its-indentation": (

@@ -52,14 +52,11 @@ REWORDINGS = (
     ),
     # yaml_parser_parse_document_start
     _row(None, "expected '<document start>', but found ", "did not find expected <document start>"),
-    # yaml_parser_parse_node
-    _row("while parsing a node", "found undefined tag handle ", "found undefined tag handle"),
-    _row("while parsing a block node", "expected the node content, but found ", "did not find expected node content"),
-    _row("while parsing a flow node", "expected the node content, but found ", "did not find expected node content"),
     # yaml_parser_parse_block_sequence_entry, yaml_parser_parse_block_mapping_key
     _row("while parsing a block collection", "expected <block end>, but found ", "did not find expected '-' indicator"),
     _row("while parsing a block mapping", "expected <block end>, but found ", "did not find expected key"),
-    # yaml_parser_parse_flow_sequence_entry (pure_loader raises the flow mapping's own)
+    # yaml_parser_parse_flow_sequence_entry (pure_loader raises the flow mapping's own,
+    # and yaml_parser_parse_node's)
     _row("while parsing a flow sequence", "expected ',' or ']', but got ", "did not find expected ',' or ']'"),
 )
 

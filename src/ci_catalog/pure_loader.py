@@ -127,15 +127,15 @@ class Reader(yaml.reader.Reader):
         )
         self.buffer = text[start : checked_before(text, position)]
 
-    def update(self, length: int) -> None:
-        """Called when the scanner looks past the buffer: the next block is refused."""
+    def ensure(self, length: int) -> None:
+        """scanner.c's CACHE: libyaml reads ahead `length` characters here, and meets the
+        refused block if they reach into it."""
         if self.refusal is not None and self.pointer + length > len(self.buffer):
             raise self.refusal
 
-    def ensure(self, length: int) -> None:
-        """scanner.c's CACHE: libyaml reads ahead `length` characters here."""
-        if self.refusal is not None and self.pointer + length > len(self.buffer):
-            raise self.refusal
+    def update(self, length: int) -> None:
+        """PyYAML's Reader calls this when the scanner looks past the buffer."""
+        self.ensure(length)
 
     def forward(self, length: int = 1) -> None:
         buffer = self.buffer
@@ -276,8 +276,9 @@ class Scanner(Reader, yaml.scanner.Scanner):
             self.ensure(4)
 
     def fetch_stream_start(self) -> None:
-        """yaml_parser_fetch_next_token: the first block is read before the stream starts."""
-        self.peek()
+        """yaml_parser_fetch_next_token reads the first block before the stream starts:
+        a control character in it is refused before any event."""
+        self.ensure(1)
         super().fetch_stream_start()
 
     def fetch_stream_end(self) -> None:
