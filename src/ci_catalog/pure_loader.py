@@ -1,8 +1,9 @@
 """PyYAML's pure-Python parser, reading YAML by libyaml's rules where the two part.
 
-GitLab reads CI files with libyaml 0.2.5 (through Ruby's Psych). PyYAML's pure-Python
-reader, scanner and parser port an older libyaml, and on some texts they part from it:
-they refuse what libyaml reads (a tab between tokens or inside a plain scalar, `?` inside
+GitLab reads CI files with libyaml 0.2.5 (through Ruby's Psych; omnibus-gitlab's
+config/software/libyaml.rb builds that release). PyYAML's pure-Python reader, scanner
+and parser port an older libyaml, and on some texts they part from it: they refuse what
+libyaml reads (a tab between tokens or inside a plain scalar, `?` inside
 a flow plain scalar, `,` right after a tag in a flow collection, `|#` opening a block
 scalar), read what libyaml refuses (`%YAML 1.3`, unknown directives, a tab where an
 indentation space belongs, `:` before `,` in a flow plain scalar, `[? ]`), place some
