@@ -1,13 +1,16 @@
-"""Shared test helpers: where the shared reference data lives, and running the CLI."""
+"""Shared test helpers: where the shared reference data lives, running the CLI, and
+running a module's tests with each YAML parser."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ci_catalog import yamlevents
 from ci_catalog.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +47,19 @@ def _current_test(request: pytest.FixtureRequest):
     _running.append(request.node)
     yield
     _running.pop()
+
+
+@pytest.fixture(scope="module", params=["libyaml", "pure"])
+def yaml_parser(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a module's tests once with each YAML parser: libyaml's, which GitLab reads
+    with, and PyYAML's pure-Python one, which the harness reads with where PyYAML has no
+    libyaml. Set in os.environ (CI_CATALOG_YAML_PARSER), which a child process inherits.
+    A module takes it with `pytestmark = pytest.mark.usefixtures("yaml_parser")`."""
+    if request.param == "libyaml" and not yamlevents.libyaml_available():
+        pytest.skip("PyYAML was built without libyaml")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(yamlevents.PARSER_VARIABLE, request.param)
+        yield request.param
 
 
 def shared_path(*parts: str) -> Path:

@@ -11,6 +11,10 @@ GitLab's libyaml does not have: a deeper document is read on with the pure-Pytho
 parser from where libyaml stopped, so that GitLab's own depth limit (and any later
 syntax error) decides, as on GitLab.
 
+A tag whose `%XX` escapes spell bytes that are not UTF-8 (which libyaml keeps as they
+are, and PyYAML's libyaml binding cannot decode) is read on the same way, the bytes
+replaced by U+FFFD.
+
 `CI_CATALOG_YAML_PARSER=pure` uses the pure-Python parser even where libyaml is there
 (the tests run both).
 """
@@ -23,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from ci_catalog import pure_errors
+from ci_catalog import pure_errors, pure_loader
 
 PARSER_VARIABLE = "CI_CATALOG_YAML_PARSER"
 
@@ -51,6 +55,10 @@ def parse(text: str) -> Iterator[Any]:
         if not _is_nesting_limit(error):
             raise
         yield from _pure_events(text, skip=count)
+    except UnicodeDecodeError:
+        # libyaml keeps the bytes a tag's `%XX` escapes spell, UTF-8 or not, and PyYAML's
+        # binding then fails to decode them: the pure-Python parser reads on instead.
+        yield from _pure_events(text, skip=count)
 
 
 def compose_all(text: str) -> list[yaml.Node]:
@@ -73,7 +81,7 @@ def compose_all(text: str) -> list[yaml.Node]:
 
 def _pure_events(text: str, skip: int) -> Iterator[Any]:
     """The pure-Python parser's events after the first `skip`, errors in libyaml's words."""
-    events = yaml.parse(text, Loader=yaml.SafeLoader)
+    events = pure_loader.parse(text)
     try:
         for index, event in enumerate(events):
             if index >= skip:
