@@ -158,6 +158,32 @@ def test_show_renders_the_jobs_with_the_defaults(cli, catalog: Path) -> None:
     assert "jobs (rendered with the defaults):\n  plain-job\n" in out
 
 
+HELPED = """\
+spec:
+  inputs:
+    job_prefix:
+      default: helped
+---
+".$[[ inputs.job_prefix ]]-internal-paths":
+  variables: {WHERE: here}
+".$[[ inputs.job_prefix ]]-job":
+  extends: .$[[ inputs.job_prefix ]]-internal-paths
+"$[[ inputs.job_prefix ]]-run":
+  extends: .$[[ inputs.job_prefix ]]-job
+  script: [echo run]
+"""
+
+
+def test_show_lists_the_jobs_users_may_extend_and_counts_the_internal_helpers_it_leaves_out(
+    cli, tmp_path: Path
+) -> None:
+    make_catalog(tmp_path, {"helped": HELPED}, manifest=None)
+    out = cli("show", "helped", "--catalog", tmp_path).out
+    assert "jobs (rendered with the defaults; 1 internal helper left out):\n  .helped-job\n  helped-run\n" in out
+    shown = json.loads(cli("show", "helped", "--catalog", tmp_path, "--format", "json").out)
+    assert shown["jobs"] == [".helped-job", "helped-run"]
+
+
 def test_show_renders_the_jobs_with_the_first_example_when_an_input_is_required(cli, catalog: Path) -> None:
     out = cli("show", "greeter", "--catalog", catalog).out
     assert "jobs (rendered with example 'greet Ada'):\n  greet-ada\n" in out
@@ -212,20 +238,9 @@ def test_show_reports_a_broken_spec_with_exit_1(cli, tmp_path: Path) -> None:
     assert "input type unknown value: colour" in result.err
 
 
-def test_show_a_real_component_names_its_jobs(cli) -> None:
+def test_show_a_real_component_names_the_jobs_users_may_extend(cli) -> None:
     shown = json.loads(cli("show", "uv-cache", "--catalog", ROOT, "--format", "json").out)
-    assert shown["jobs"] == [
-        ".uv-in-root",
-        ".uv-in-subfolder",
-        ".uv-reports-in-root",
-        ".uv-reports-in-subfolder",
-        ".uv-job",
-        ".uv-enabled-true",
-        ".uv-enabled-false",
-        "uv-warm",
-        "uv-lint",
-        "uv-test",
-    ]
+    assert shown["jobs"] == [".uv-job", "uv-warm", "uv-lint", "uv-test"]
     assert shown["snippet"] == "include:\n  - component: $CI_SERVER_FQDN/<group>/python-ci/uv-cache@0.1.0\n"
 
 

@@ -16,6 +16,7 @@ from ci_catalog.cimodel import (
     global_keywords,
     holders,
     is_hidden,
+    is_internal,
     jobs,
     placeholder_inputs,
 )
@@ -44,6 +45,20 @@ def test_every_top_level_mapping_but_a_global_keyword_is_a_job_hidden_ones_inclu
     body = {"stages": ["test"], "build": {"script": "make"}, ".base": {"image": "x"}, "variables": {"A": "1"}}
     assert [name for name, _ in jobs(body)] == ["build", ".base"]
     assert is_hidden(".base") and not is_hidden("build")
+
+
+@pytest.mark.parametrize(
+    "name", [".internal-functions", ".uv-internal-in-root", ".deps-image-internal-shell", ".x-internal"]
+)
+def test_a_hidden_job_named_with_the_word_internal_is_an_internal_helper(name: str) -> None:
+    assert is_internal(name)
+
+
+@pytest.mark.parametrize(
+    "name", [".uv-job", "uv-internal-test", ".uv-internals", ".uv-job-internally", ".international"]
+)
+def test_other_jobs_are_not_internal_helpers(name: str) -> None:
+    assert not is_internal(name)
 
 
 def test_a_job_with_only_extends_is_a_job_before_extends_is_resolved() -> None:

@@ -151,12 +151,12 @@ def test_defaults_are_pinned_and_the_build_is_daemonless() -> None:
     assert jobs[BUILD]["image"]["name"] == "quay.io/buildah/stable:v1.42.1"
     assert "services" not in jobs[BUILD]
     assert jobs[BUILD]["variables"]["STORAGE_DRIVER"] == "vfs"
-    assert "--isolation chroot" in jobs[BUILD]["script"][0]
+    assert "--isolation chroot" in jobs[BUILD]["script"][1]
     assert jobs[BUILD]["resource_group"] == "deps-image-build"
     assert jobs[RESOLVE]["variables"]["DEPS_IMAGE_REPOSITORY"] == "$CI_REGISTRY_IMAGE/deps"
     assert (
         jobs[RESOLVE]["variables"]["DEPS_HASH_FILES"]
-        == 'files: ["pyproject.toml", "poetry.lock", "uv.lock", "Dockerfile"]'
+        == 'list: ["pyproject.toml", "poetry.lock", "uv.lock", "Dockerfile"]'
     )
     assert jobs[".deps-image-consumer"]["image"] == "$DEPS_IMAGE"
     assert jobs[".deps-image-consumer"]["needs"] == [{"job": BUILD, "artifacts": True}]

@@ -203,7 +203,11 @@ def test_poetry_system_packages_are_checked_names_never_code(poetry_run: Pipelin
     no_harm_done(poetry_run, "poetry-project", [job])
     assert poetry_run.failed(job), poetry_run.output[-3000:]
     log = poetry_run.log(job)
-    assert "poetry-test: not Debian package names in system_packages: " in log
+    if '"' in HOSTILE[value_id] or "\n" in HOSTILE[value_id]:
+        # GitLab writes such an element with a backslash escape: the job says it cannot pass it on.
+        assert "poetry-test: system_packages: an element holds a quote or a backslash" in log
+    else:
+        assert "poetry-test: not Debian package names in system_packages: " in log
     assert "installing system packages" not in log
 
 

@@ -156,6 +156,16 @@ def test_no_tests_collected_is_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
+def test_pytest_left_out_of_the_environment_is_named_with_the_fix(tmp_path: Path) -> None:
+    project = poetry_project(tmp_path, install_args="--only main")
+    run = project.run()
+    assert run.failed(JOB), run.output[-3000:]
+    log = run.log(JOB)
+    assert "poetry-test: pytest is not in the project's environment: add it to the dev group" in log
+    assert "No module named pytest" not in log
+
+
+@pytest.mark.e2e
 def test_system_package_names_are_checked_before_apt_get_runs(tmp_path: Path) -> None:
     project = poetry_project(tmp_path, system_packages=["libpq-dev", "evil; touch pwned"])
     run = project.run()

@@ -159,11 +159,11 @@ def test_defaults_run_on_protected_release_tags_in_the_uv_image() -> None:
 
 def test_only_trusted_publishing_gets_an_id_token() -> None:
     pypi = render_component("pypi-publish", {"target": "pypi"})
-    assert pypi["pypi-publish"]["extends"][-1] == ".pypi-target-pypi"
-    assert pypi[".pypi-target-pypi"]["id_tokens"] == {"PYPI_ID_TOKEN": {"aud": "pypi"}}
+    assert pypi["pypi-publish"]["extends"][-1] == ".pypi-internal-target-pypi"
+    assert pypi[".pypi-internal-target-pypi"]["id_tokens"] == {"PYPI_ID_TOKEN": {"aud": "pypi"}}
     gitlab = render_component("pypi-publish", {})
-    assert gitlab["pypi-publish"]["extends"][-1] == ".pypi-target-gitlab"
-    assert "id_tokens" not in gitlab[".pypi-target-gitlab"]
+    assert gitlab["pypi-publish"]["extends"][-1] == ".pypi-internal-target-gitlab"
+    assert "id_tokens" not in gitlab[".pypi-internal-target-gitlab"]
 
 
 @pytest.mark.e2e

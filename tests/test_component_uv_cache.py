@@ -14,6 +14,7 @@ from pipelines import (
     UV,
     ColdAndWarm,
     FixtureProject,
+    PipelineRun,
     files_changed_since,
     is_cobertura,
     job_tools,
@@ -83,7 +84,9 @@ def test_warm_pipeline_downloads_no_package(runs) -> None:
 def test_warm_job_leaves_the_cache_as_restored_so_the_runner_does_not_upload_it(runs) -> None:
     """The warm run starts from a fresh checkout, as on a runner, where uv rebuilds the project's own wheel."""
     assert list(runs.changed.values()) == [[]]
-    assert "uv-cache: no package added to the cache: the runner does not need to upload it again" in runs.warm.log("uv-warm")
+    assert "uv-cache: no package added to the cache: the runner does not need to upload it again" in runs.warm.log(
+        "uv-warm"
+    )
 
 
 @pytest.mark.e2e
@@ -146,6 +149,38 @@ def test_no_tests_collected_is_an_error(tmp_path: Path) -> None:
     run = project.run("uv-test")
     assert run.failed("uv-test")
     assert "pytest collected no tests: check pytest_args" in run.log("uv-test")
+
+
+@pytest.fixture(scope="module")
+def without_tools(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """The lint and test jobs on a project with neither ruff nor pytest among its dependencies."""
+    base = tmp_path_factory.mktemp("uv-cache-without-tools")
+    project = FixtureProject("publish-project", base / "project", job_tools(base / "bin"), base / "home")
+    pyproject = (project.path / "pyproject.toml").read_text()
+    assert "ruff" not in pyproject and "pytest" not in pyproject
+    project.use_pipeline(render_component("uv-cache", {"python_version": PYTHON_VERSION}), ["test"])
+    return project.run("uv-lint", "uv-test")
+
+
+@pytest.mark.e2e
+def test_lint_job_without_ruff_in_the_project_says_how_to_add_it(without_tools: PipelineRun) -> None:
+    assert without_tools.failed("uv-lint"), without_tools.output[-3000:]
+    log = without_tools.log("uv-lint")
+    assert (
+        "uv-cache: ruff is not in the project's environment: add it to the dev dependencies ('uv add --dev ruff'" in log
+    )
+    assert "Failed to spawn" not in log
+
+
+@pytest.mark.e2e
+def test_test_job_without_pytest_in_the_project_says_how_to_add_it(without_tools: PipelineRun) -> None:
+    assert without_tools.failed("uv-test"), without_tools.output[-3000:]
+    log = without_tools.log("uv-test")
+    assert (
+        "uv-cache: pytest is not in the project's environment: add it to the dev dependencies ('uv add --dev pytest'"
+        in log
+    )
+    assert "No module named pytest" not in log
 
 
 @pytest.mark.e2e

@@ -141,6 +141,29 @@ def test_a_renamed_job_is_a_breaking_removal_and_a_minor_addition(cli, tmp_path:
     )
 
 
+HELPER = ".$[[ inputs.job_prefix ]]-{name}:\n  variables: {{PATHS: here}}\n"
+
+
+def test_renaming_an_internal_helper_is_no_interface_change(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(
+        tmp_path,
+        {"templates/build.yml": component("1", jobs=HELPER.format(name="internal-paths"))},
+        {"templates/build.yml": component("1", jobs=HELPER.format(name="internal-where"))},
+    )
+    result = cli("diff", "old", "new", "--catalog", repo.root)
+    assert result.out == "old -> new: no interface changes\n"
+
+
+def test_making_a_hidden_template_internal_is_a_breaking_removal(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(
+        tmp_path,
+        {"templates/build.yml": component("1", jobs=HELPER.format(name="paths"))},
+        {"templates/build.yml": component("1", jobs=HELPER.format(name="internal-paths"))},
+    )
+    result = cli("diff", "old", "new", "--catalog", repo.root)
+    assert result.out == "build\n  breaking  job `.build-paths` removed or renamed\nold -> new: breaking changes\n"
+
+
 def test_a_removed_component_is_breaking(cli, tmp_path: Path) -> None:
     repo = catalog_pair(tmp_path, {"templates/build.yml": component("1")}, {"templates/build.yml": None})
     result = cli("diff", "old", "new", "--catalog", repo.root)

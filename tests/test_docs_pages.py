@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_browse import GREETER, MANIFEST, PLAIN, commit_and_tag, make_catalog
+from test_browse import GREETER, HELPED, MANIFEST, PLAIN, commit_and_tag, make_catalog
 
 from ci_catalog.browse import docs_pages
 from ci_catalog.browse.views import readable_yaml
@@ -52,6 +52,16 @@ def test_a_page_has_usage_inputs_jobs_and_each_example_rendered(cli, catalog: Pa
         "### greet Bob on deploy\n\n```yaml\ninclude:\n  - component: $CI_SERVER_FQDN/acme/ci/greeter@2.3.0\n" in page
     )
     assert "Rendered:\n\n```yaml\ngreet-bob:\n  stage: deploy\n  script:\n  - echo hello bob\n```\n" in page
+
+
+def test_a_page_lists_no_internal_helper_and_says_they_are_left_out(cli, tmp_path: Path) -> None:
+    make_catalog(tmp_path, {"helped": HELPED}, manifest=None)
+    assert cli("docs", tmp_path).code == 0
+    page = pages(tmp_path)["helped.md"]
+    jobs = page.split("## Jobs\n", 1)[1].split("## ", 1)[0]
+    assert "- `.helped-job`\n- `helped-run`\n" in jobs
+    assert "internal-paths" not in jobs
+    assert "internal helpers (`.…-internal-…`) are left out" in jobs
 
 
 def test_docs_output_is_the_same_on_every_run(cli, catalog: Path) -> None:

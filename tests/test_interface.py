@@ -49,3 +49,12 @@ def test_a_required_input_left_out_of_given_inputs_is_a_problem_and_no_jobs() ->
 def test_a_file_without_a_header_is_not_a_component() -> None:
     interface = interface_of_text("c", "job:\n  script: [echo]\n", "c.yml")
     assert interface.problems[0].message == "not a component: no `spec` header"
+
+
+def test_internal_helpers_are_kept_apart_from_the_jobs_users_may_extend() -> None:
+    component = COMPONENT.replace(
+        "stages: [test]\n", ".$[[ inputs.job_prefix ]]-internal-paths:\n  variables: {A: b}\n"
+    )
+    interface = interface_of_text("c", component, "c.yml", {"target": "a"})
+    assert interface.jobs == [".build-base", "build-run"]
+    assert interface.internal_jobs == [".build-internal-paths"]

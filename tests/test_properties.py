@@ -310,7 +310,7 @@ def test_a_rendered_body_read_back_without_a_header_is_the_same_data(
     result = render(component_text(header, body), given_inputs, split)
     if not result.ok or contains_block(result.data):
         return
-    for printed in (to_yaml(result.data), to_json(result.data)):
+    for printed in (to_yaml(result.data), to_yaml(result.data, literal_blocks=True), to_json(result.data)):
         again = render_text(printed, "out.yml")
         assert again.ok, (printed, again.gitlab_message())
         assert again.data == result.data, printed

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ci_catalog.functions import Variable
 from ci_catalog.render import RenderOptions, render_text
+from ci_catalog.yamlread import read_document
 
 
 def render(spec: str, body: str, inputs: Any = None, **options: Any) -> Any:
@@ -228,3 +230,51 @@ def test_a_job_whose_name_was_interpolated_keeps_the_places_of_its_source() -> N
     assert result.marks.find(("build-job",)) == (5, 1)
     assert result.marks.find(("build-job", "script")) == (6, 3)
     assert ("$[[ inputs.p ]]-job",) not in result.marks.by_path
+
+
+# --- `render`'s YAML output ---------------------------------------------------------------
+
+SCRIPTED = """\
+spec:
+  inputs:
+    target:
+      default: dist
+---
+build:
+  script:
+    - |
+      set -eu
+      mkdir -p "$[[ inputs.target ]]"
+        echo "indented on"
+    - |+
+      echo kept trailing lines
+
+    - "echo trailing space \\necho next"
+    - echo one line
+"""
+
+
+def rendered_yaml(cli, tmp_path: Path, text: str) -> str:
+    component = tmp_path / "c.yml"
+    component.write_text(text, encoding="utf-8")
+    result = cli("render", component)
+    assert result.code == 0, result.err
+    return result.out
+
+
+def test_render_writes_a_multi_line_script_as_a_literal_block_as_the_input_had_it(cli, tmp_path: Path) -> None:
+    out = rendered_yaml(cli, tmp_path, SCRIPTED)
+    assert '  - |\n    set -eu\n    mkdir -p "dist"\n      echo "indented on"\n' in out
+    assert "  - |+\n    echo kept trailing lines\n\n" in out
+    assert "  - echo one line\n" in out
+
+
+def test_render_keeps_quotes_for_a_multi_line_string_a_literal_block_would_change(cli, tmp_path: Path) -> None:
+    # A line ending in a space cannot be written as a `|` block and read back the same.
+    out = rendered_yaml(cli, tmp_path, SCRIPTED)
+    assert '  - "echo trailing space \\necho next"\n' in out
+
+
+def test_render_yaml_reads_back_as_the_rendered_data(cli, tmp_path: Path) -> None:
+    out = rendered_yaml(cli, tmp_path, SCRIPTED)
+    assert read_document(out, 1 << 40).data == render_text(SCRIPTED, "c.yml").data

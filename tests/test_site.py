@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browse import GREETER, MANIFEST, PLAIN, commit_and_tag, make_catalog
+from test_browse import GREETER, HELPED, MANIFEST, PLAIN, commit_and_tag, make_catalog
 
 from browser import chromium, console_errors, ensure_browser, screenshot, serve
 from ci_catalog.browse import site
@@ -144,6 +144,15 @@ def test_examples_show_their_snippet_and_rendered_jobs(cli, catalog: Path, tmp_p
     assert page.texts["example-2-title"] == "greet Bob on deploy"
     assert page.texts["example-2"].endswith("inputs:\n      who: bob\n      stage: deploy\n")
     assert "<pre><code>greet-bob:\n  stage: deploy\n  script:\n  - echo hello bob\n</code></pre>" in text
+
+
+def test_a_page_lists_no_internal_helper_and_says_they_are_left_out(cli, tmp_path: Path) -> None:
+    catalog = make_catalog(tmp_path / "catalog", {"helped": HELPED}, manifest=None)
+    build(cli, catalog, tmp_path / "out")
+    jobs = read(tmp_path / "out", "components/helped.html").split('<h3 id="jobs', 1)[1].split("</section>", 1)[0]
+    assert "<ul><li><code>.helped-job</code></li><li><code>helped-run</code></li></ul>" in jobs
+    assert "internal-paths" not in jobs
+    assert "internal helpers (<code>.…-internal-…</code>) are left out" in jobs
 
 
 def test_all_text_is_html_escaped(cli, tmp_path: Path) -> None:

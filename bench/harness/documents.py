@@ -36,7 +36,7 @@ def render_documents(root: Path, folder: Path) -> list[Document]:
             options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
             result = render_path(component.path, options)
             target = folder / f"{component.name}-{number}.yml"
-            target.write_text(to_yaml(result.data), encoding="utf-8")
+            target.write_text(to_yaml(result.data, literal_blocks=True), encoding="utf-8")
             documents.append(Document(component.name, example.name, component.path, options, target))
     return documents
 

@@ -10,7 +10,10 @@ every top-level key is a job except the reserved global keywords; `default` and
 `workflow` are global keywords too, unless their value looks like a job (it has
 `script`, `run` or `trigger`, as `Entry::Job.matching?` and `Entry::Bridge.matching?`
 ask), in which case GitLab takes them for jobs. A job whose name starts with `.` is
-hidden (`Entry::Hidden`): never run, but extended, so it is a job here too.
+hidden (`Entry::Hidden`): never run, but extended, so it is a job here too. A hidden job
+named with the word `internal` (`.internal-…`, `.<prefix>-internal-…`) is a component's
+own helper, which its jobs extend or reference and users must not: GitLab knows no such
+thing, it is this catalog's convention, and it keeps such helpers out of the interface.
 
 Scripts follow `Entry::Commands` (lib/gitlab/ci/config/entry/commands.rb): a string or
 an array of strings nested up to 10 arrays deep, which GitLab flattens into one list.
@@ -18,6 +21,7 @@ an array of strings nested up to 10 arrays deep, which GitLab flattens into one 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -55,6 +59,9 @@ _HOLDER_SCRIPT_KEYS = {
 }
 MAX_SCRIPT_NESTING = 10  # `Entry::Commands::MAX_NESTING_LEVEL`: arrays inside arrays, the outer one counted
 
+# `internal` as a whole word of a hidden job's name: `.internal-x`, `.uv-internal-in-root`.
+_INTERNAL_JOB = re.compile(r"^\.(?:\S*-)?internal(?:-|$)")
+
 # A value of each input type for a required input with no options, so the body renders.
 TYPE_PLACEHOLDERS: dict[str, Any] = {"string": "placeholder", "number": 1, "boolean": True, "array": []}
 
@@ -78,6 +85,15 @@ def is_job(name: str, body: Any) -> bool:
 def is_hidden(name: str) -> bool:
     """A hidden job (`.name`): a template for `extends` and `!reference`, never run."""
     return name.startswith(".")
+
+
+def is_internal(name: str) -> bool:
+    """A hidden job named `.internal-…` or `.<prefix>-internal-…`: the component's own helper.
+
+    Users must not extend or reference it, so it is not part of the component's interface
+    (`list`, `show`, `docs` and `diff` leave it out) and may be renamed in any release.
+    """
+    return _INTERNAL_JOB.match(name) is not None
 
 
 def jobs(content: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

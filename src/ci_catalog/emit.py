@@ -7,13 +7,14 @@ import math
 import re
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import yaml
 
 from ci_catalog.bigint import BigInteger
 from ci_catalog.schema import as_json
-from ci_catalog.yamlread import Reference, YamlError, psych_plain_scalar
+from ci_catalog.yamlread import Reference, YamlError, psych_plain_scalar, read_document
 
 
 class _Dumper(yaml.SafeDumper):
@@ -70,17 +71,54 @@ class _LiteralBlockDumper(_Dumper):
 
 def _represent_literal(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     node = _represent_str(dumper, value)
-    if "\n" in value and isinstance(node, yaml.ScalarNode) and node.style != '"':
-        # PyYAML falls back to another style when the text cannot be a literal block.
+    if "\n" in value and isinstance(node, yaml.ScalarNode) and node.style != '"' and _literal_reads_back(value):
         node.style = "|"
     return node
+
+
+# The widest literal block that is checked by reading it back; a wider one keeps the
+# quoted style, which always reads back.
+_MAX_CHECKED_LITERAL = 1 << 20
+
+
+@lru_cache(maxsize=256)
+def _literal_reads_back(value: str) -> bool:
+    """Whether `value` written as a `|` block reads back as `value`, as GitLab reads it.
+
+    PyYAML writes some text in another style when asked for a block (a line that ends in
+    a space, a tab, a carriage return); this writes it in a sequence under a key, as a
+    script line is, and reads it back with the reader GitLab's answers were taken from.
+    """
+    if len(value) > _MAX_CHECKED_LITERAL:
+        return False
+    events = [
+        yaml.StreamStartEvent(),
+        yaml.DocumentStartEvent(),
+        yaml.MappingStartEvent(None, None, True),
+        yaml.ScalarEvent(None, None, (True, True), "key"),
+        yaml.SequenceStartEvent(None, None, True),
+        yaml.ScalarEvent(None, None, (True, True), value, style="|"),
+        yaml.SequenceEndEvent(),
+        yaml.MappingEndEvent(),
+        yaml.DocumentEndEvent(),
+        yaml.StreamEndEvent(),
+    ]
+    text = yaml.emit(events, allow_unicode=True, width=1 << 30)
+    if not text.startswith("key:\n- |"):
+        return False
+    try:
+        document = read_document(text, 1 << 40)
+    except YamlError:
+        return False
+    return document is not None and document.data == {"key": [value]}
 
 
 _LiteralBlockDumper.add_representer(str, _represent_literal)
 
 
 def to_yaml(data: Any, literal_blocks: bool = False) -> str:
-    """YAML GitLab reads back as `data`; `literal_blocks` writes multi-line strings as `|` blocks."""
+    """YAML GitLab reads back as `data`; `literal_blocks` writes multi-line strings as `|`
+    blocks, each one that reads back as the same string (the others keep their quotes)."""
     dumper = _LiteralBlockDumper if literal_blocks else _Dumper
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30)
 

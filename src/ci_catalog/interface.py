@@ -3,7 +3,8 @@
 The inputs come from the checked `spec` header; the jobs are the top-level job names
 (hidden templates included, since users extend them) of the body rendered with the
 given inputs, or with the defaults and a placeholder for each required input
-(`cimodel.placeholder_inputs`).
+(`cimodel.placeholder_inputs`). The component's internal helpers (`cimodel.is_internal`)
+are no part of it: they are kept apart, in `internal_jobs`.
 `list`, `show`, `docs` and `diff` all read this.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_catalog.cimodel import component_context, jobs, placeholder_inputs
+from ci_catalog.cimodel import component_context, is_internal, jobs, placeholder_inputs
 from ci_catalog.header import InputSpec, Spec, check_header
 from ci_catalog.loading import LoadedFile, load_path, load_text
 from ci_catalog.problems import Problem
@@ -24,7 +25,9 @@ class ComponentInterface:
     name: str
     path: str
     spec: Spec = field(default_factory=Spec)
+    # The jobs users may run or extend, then the helpers they must not (`.<prefix>-internal-…`).
     jobs: list[str] = field(default_factory=list)
+    internal_jobs: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -57,5 +60,7 @@ def interface_of_loaded(name: str, loaded: LoadedFile, inputs: dict[str, Any] | 
         interface.problems = rendered.problems
         return interface
     if isinstance(rendered.data, dict):
-        interface.jobs = [job for job, _ in jobs(rendered.data)]
+        names = [job for job, _ in jobs(rendered.data)]
+        interface.jobs = [job for job in names if not is_internal(job)]
+        interface.internal_jobs = [job for job in names if is_internal(job)]
     return interface

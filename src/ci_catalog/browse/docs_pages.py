@@ -158,7 +158,13 @@ def _constraint(spec: InputSpec) -> str:
 
 def _jobs(view: ComponentView) -> str:
     source = "the defaults" if view.jobs_from == DEFAULTS else f"the example “{view.jobs_from}”"
-    lines = ["## Jobs", "", f"Rendered with {source}; names starting with `.` are hidden templates to extend.", ""]
+    intro = f"Rendered with {source}; names starting with `.` are hidden templates to extend."
+    if view.internal_jobs:
+        intro += (
+            " The component's internal helpers (`.…-internal-…`) are left out: extend none of them,"
+            " they may change in any release."
+        )
+    lines = ["## Jobs", "", intro, ""]
     lines += [f"- {code(job)}" for job in view.jobs] or ["None."]
     return "\n".join(lines) + "\n"
 

@@ -335,9 +335,15 @@ def _constraint(spec: InputSpec) -> str:
 def _jobs_section(view: ComponentView, suffix: str) -> str:
     source = "the defaults" if view.jobs_from == DEFAULTS else f"the example “{h(view.jobs_from)}”"
     items = "".join(f"<li><code>{h(job)}</code></li>" for job in view.jobs) or "<li>None.</li>"
+    internal = (
+        " The component's internal helpers (<code>.…-internal-…</code>) are left out: extend none of them,"
+        " they may change in any release."
+        if view.internal_jobs
+        else ""
+    )
     return f"""<section aria-labelledby="jobs{suffix}">
 <h3 id="jobs{suffix}">Jobs</h3>
-<p>Rendered with {source}; names starting with <code>.</code> are hidden templates to extend.</p>
+<p>Rendered with {source}; names starting with <code>.</code> are hidden templates to extend.{internal}</p>
 <ul>{items}</ul>
 </section>
 """

@@ -1,6 +1,6 @@
 """What `list`, `show`, `docs` and `site` tell users about a catalog's components.
 
-One model per component (`ComponentView`): its inputs, its jobs (from the interface),
+One model per component (`ComponentView`): its inputs, its public jobs (from the interface),
 its example input sets with their rendered output, and the `include:` snippet pinned to
 the newest release (`browse.releases`: catalog.yml's version is the one being prepared,
 and may not exist yet). The text forms for the terminal live here too; Markdown and HTML
@@ -47,6 +47,8 @@ class ComponentView:
     description: str = ""
     inputs: list[InputSpec] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
+    # How many internal helpers (`.<prefix>-internal-…`) `jobs` leaves out.
+    internal_jobs: int = 0
     # `defaults`, or the name of the example set the jobs were rendered with.
     jobs_from: str = DEFAULTS
     examples: list[ExampleView] = field(default_factory=list)
@@ -106,6 +108,7 @@ def component_view(
     view.inputs = list(interface.spec.inputs)
     view.description = interface.spec.description or ""
     view.jobs = interface.jobs
+    view.internal_jobs = len(interface.internal_jobs)
     view.jobs_from = _jobs_source(component, interface)
     view.snippet = include_snippet(view.address, _required_values(view.inputs, component))
     view.examples = [
@@ -265,7 +268,9 @@ def _aligned(cells: tuple[str, ...], widths: list[int]) -> str:
 
 def _jobs_text(view: ComponentView) -> str:
     source = "the defaults" if view.jobs_from == DEFAULTS else f"example {view.jobs_from!r}"
-    lines = [f"jobs (rendered with {source}):"] + [f"  {job}" for job in view.jobs]
+    count = view.internal_jobs
+    left_out = f"; {count} internal helper{'' if count == 1 else 's'} left out" if count else ""
+    lines = [f"jobs (rendered with {source}{left_out}):"] + [f"  {job}" for job in view.jobs]
     return "\n".join(lines) + "\n"
 
 

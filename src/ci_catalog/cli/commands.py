@@ -36,7 +36,11 @@ def render(args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(f"  {shown(problem.where())}: {shown(problem.message)}", file=sys.stderr)
         return Exit.PROBLEMS
-    sys.stdout.write(to_json(result.data) + "\n" if args.format == "json" else to_yaml(result.data))
+    if args.format == "json":
+        sys.stdout.write(to_json(result.data) + "\n")
+    else:
+        # Multi-line strings (scripts) as `|` blocks, as they are written, where they read back the same.
+        sys.stdout.write(to_yaml(result.data, literal_blocks=True))
     return Exit.OK
 
 

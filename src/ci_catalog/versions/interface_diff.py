@@ -5,7 +5,10 @@ input now required, a type changed, fewer options, a new or changed regex, chang
 conditional rules). Minor: what only adds (a component, an optional input, a job, more
 options, a regex or option list dropped). Patch: what changes no pipeline's validity
 (descriptions, a default of the same type). A changed regex counts as breaking because
-whether it accepts every value the old one did cannot be decided in general.
+whether it accepts every value the old one did cannot be decided in general. A
+component's internal helpers (`.<prefix>-internal-…`) are not part of its interface:
+adding, changing or renaming one is no change here, and a hidden template renamed into
+one is a job removed.
 """
 
 from __future__ import annotations
