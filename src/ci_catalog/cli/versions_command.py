@@ -70,9 +70,12 @@ def pin(args: argparse.Namespace) -> int:
 def diff(args: argparse.Namespace) -> int:
     repo = _repository(args.catalog)
     old, new = catalog_at(repo, args.old), catalog_at(repo, args.new)
+    # A revision that names no commit has no interfaces: any comparison with it would be made up.
+    unknown = [problem.message for state in (old, new) if not state.sha for problem in state.problems]
+    if unknown:
+        raise UsageError("; ".join(unknown))
     problems = old.problems + new.problems
-    # A revision that names no commit has no interfaces: comparing with it would report every component removed.
-    changes = diff_catalogs(old.interfaces, new.interfaces) if old.sha and new.sha else []
+    changes = diff_catalogs(old.interfaces, new.interfaces)
     if args.format == "json":
         payload = {
             "old": args.old,
