@@ -14,7 +14,7 @@ from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
-from ci_catalog.terminal import shown
+from ci_catalog.report import text_line
 from ci_catalog.versions.catalog_history import catalog_at
 from ci_catalog.versions.gitrepo import GitError, GitRepo
 from ci_catalog.versions.interface_diff import Change, diff_catalogs, level, required_bump
@@ -82,7 +82,7 @@ def diff(args: argparse.Namespace) -> int:
             "new": args.new,
             "bump": level(required_bump(changes)),
             "changes": [change.as_dict() for change in changes],
-            "problems": [problem.as_dict() | {"file": problem.file} for problem in problems],
+            "problems": [problem.as_dict() for problem in problems],
         }
         print(to_json(payload))
     else:
@@ -178,8 +178,7 @@ def _print_resolutions(report: PipelineReport) -> None:
 
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
-        suffix = f" [{problem.json_path}]" if problem.json_path else ""
-        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}")
+        print(text_line(problem))
 
 
 def _print_changes(changes: list[Change], old: str, new: str) -> None:
@@ -213,5 +212,5 @@ def _report_json(report: PipelineReport) -> dict[str, Any]:
                 "jobs": resolved.jobs,
             }
         )
-    problems = [problem.as_dict() | {"severity": problem.severity} for problem in report.problems]
-    return {"path": report.path, "valid": report.ok, "includes": includes, "problems": problems}
+    problems = [problem.as_dict() for problem in report.problems]
+    return {"file": report.path, "valid": report.ok, "includes": includes, "problems": problems}
