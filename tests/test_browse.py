@@ -112,6 +112,7 @@ def test_list_json_gives_the_project_version_and_components(cli, catalog: Path) 
             {"name": "greeter", "summary": "Greets someone.", "path": "templates/greeter/template.yml"},
             {"name": "plain", "summary": "A plain job.", "path": "templates/plain/template.yml"},
         ],
+        "problems": [],
     }
 
 

@@ -124,9 +124,9 @@ def test_validate_json_lists_each_file_with_its_problems(cli, component: Path, t
     result = cli("validate", "--format", "json", component, bad)
     assert result.code == 1
     good, wrong = json.loads(result.out)
-    assert good == {"path": str(component), "valid": True, "problems": []}
-    assert wrong["valid"] is False and wrong["path"] == str(bad)
-    assert {"line": 2, "column": 3, "path": "job.script"}.items() <= wrong["problems"][0].items()
+    assert good == {"file": str(component), "valid": True, "problems": []}
+    assert wrong["valid"] is False and wrong["file"] == str(bad)
+    assert {"file": str(bad), "line": 2, "column": 3, "json_path": "job.script"}.items() <= wrong["problems"][0].items()
 
 
 def test_validate_renders_a_component_with_its_defaults(cli, component: Path) -> None:
@@ -214,7 +214,7 @@ def test_a_dash_reads_standard_input_in_render_and_validate(command: str) -> Non
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data == {"job": {"script": "make"}} if command == "render" else data[0]["path"] == "<stdin>"
+    assert data == {"job": {"script": "make"}} if command == "render" else data[0]["file"] == "<stdin>"
 
 
 @pytest.mark.parametrize("command", ["render", "validate"])

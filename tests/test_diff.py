@@ -207,22 +207,25 @@ def test_the_text_report_lists_changes_per_component_most_serious_first(cli, tmp
     )
 
 
-def test_a_revision_that_does_not_exist_is_reported(cli, tmp_path: Path) -> None:
-    repo = catalog_pair(tmp_path, {"templates/build.yml": component("1")}, {})
-    result = cli("diff", "old", "9.9.9", "--catalog", repo.root)
-    assert result.code == 1
-    assert "error: `9.9.9` names no commit of" in result.out
-
-
-@pytest.mark.parametrize("target", ["tree", "blob", "missing"])
-def test_a_revision_that_names_no_commit_is_reported_with_no_changes(cli, tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize("target", ["missing", "tree", "blob"])
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_revision_that_names_no_commit_is_a_usage_error_and_nothing_is_compared(
+    cli, tmp_path: Path, target: str, fmt: str
+) -> None:
     repo = catalog_pair(tmp_path, {"templates/build.yml": component("1")}, {})
     if target == "tree":
         repo.git("tag", "-a", "2.0.0", "-m", "a tree", "old^{tree}")
     elif target == "blob":
         repo.git("tag", "2.0.0", repo.git("rev-parse", "old:templates/build.yml"))
-    result = cli("diff", "old", "2.0.0", "--catalog", repo.root, "--format", "json")
-    assert result.code == 1
-    report = json.loads(result.out)
-    assert report["changes"] == [] and report["bump"] == "none"
-    assert ["`2.0.0` names no commit" in problem["message"] for problem in report["problems"]] == [True]
+    result = cli("diff", "2.0.0", "new", "--catalog", repo.root, "--format", fmt)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"ci-catalog: error: `2.0.0` names no commit of {repo.root}: give a tag, branch or commit SHA (see `git tag`)\n"
+    )
+
+
+def test_both_revisions_that_name_no_commit_are_named(cli, tmp_path: Path) -> None:
+    repo = catalog_pair(tmp_path, {"templates/build.yml": component("1")}, {})
+    result = cli("diff", "nosuchtag", "9.9.9", "--catalog", repo.root)
+    assert (result.code, result.out) == (2, "")
+    assert "`nosuchtag` names no commit" in result.err and "`9.9.9` names no commit" in result.err

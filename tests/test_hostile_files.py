@@ -93,9 +93,19 @@ def assert_refused(cli, path: Path, message: str, place: tuple[int, int] | None 
     assert validate.code == 1
     assert json.loads(validate.out) == [
         {
-            "path": str(path),
+            "file": str(path),
             "valid": False,
-            "problems": [{"line": int(line), "column": int(column), "path": "", "message": message}],
+            "problems": [
+                {
+                    "file": str(path),
+                    "line": int(line),
+                    "column": int(column),
+                    "rule": "load",
+                    "severity": "error",
+                    "message": message,
+                    "json_path": "",
+                }
+            ],
         }
     ]
     text = timed(cli, "validate", path)
@@ -110,7 +120,7 @@ def rendered(cli, path: Path, *args: str) -> Any:
     if not args:
         validate = timed(cli, "validate", "--format", "json", path)
         assert validate.code == 0, validate.out
-        assert json.loads(validate.out) == [{"path": str(path), "valid": True, "problems": []}]
+        assert json.loads(validate.out) == [{"file": str(path), "valid": True, "problems": []}]
     return json.loads(render.out)
 
 
@@ -427,7 +437,7 @@ def test_a_duplicate_key_with_a_bad_value_is_reported_at_the_last(cli, tmp_path:
     validate = timed(cli, "validate", "--format", "json", write(tmp_path, text))
     assert validate.code == 1
     (report,) = json.loads(validate.out)
-    assert [(p["line"], p["column"], p["path"]) for p in report["problems"]] == [(4, 3, "job.when")]
+    assert [(p["line"], p["column"], p["json_path"]) for p in report["problems"]] == [(4, 3, "job.when")]
 
 
 def test_a_yaml_syntax_error_is_reported_in_psychs_words(cli, tmp_path: Path) -> None:
@@ -497,10 +507,18 @@ def test_a_missing_file_is_named(cli, tmp_path: Path) -> None:
     assert validate.code == 1
     assert json.loads(validate.out) == [
         {
-            "path": str(missing),
+            "file": str(missing),
             "valid": False,
             "problems": [
-                {"line": 0, "column": 0, "path": "", "message": "cannot read the file: No such file or directory"}
+                {
+                    "file": str(missing),
+                    "line": 0,
+                    "column": 0,
+                    "rule": "load",
+                    "severity": "error",
+                    "message": "cannot read the file: No such file or directory",
+                    "json_path": "",
+                }
             ],
         }
     ]

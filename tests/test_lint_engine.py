@@ -15,7 +15,7 @@ import pytest
 from ci_catalog.exits import UsageError
 from ci_catalog.lint import lint_text
 from ci_catalog.lint.config import LintConfig, find_config, parse_config
-from ci_catalog.lint.formats import as_codequality, as_junit
+from ci_catalog.report import Report, as_codequality, as_junit
 
 PIPELINE = """\
 build:
@@ -109,16 +109,53 @@ def test_code_quality_report_follows_gitlabs_format(monkeypatch: pytest.MonkeyPa
     problems = lint_text(
         PIPELINE.replace("# ci-catalog: ignore[only-except]", ""), str(path), LintConfig(select={"only-except"})
     )
-    report = json.loads(as_codequality(problems + problems))
+    report = json.loads(as_codequality(Report(problems + problems)))
     jsonschema.validate(report, CODE_QUALITY_FORMAT)
     assert report[0]["location"] == {"path": "templates/a.yml", "lines": {"begin": 3}}
     assert report[0]["severity"] == "minor" and report[0]["check_name"] == "only-except"
     assert len({issue["fingerprint"] for issue in report}) == len(report) == 4
 
 
+def _fingerprints(cli, path: Path, text: str) -> list[str]:
+    """The Code Quality fingerprints of `lint` over `text`, written at `path`, in report order."""
+    path.write_text(text, encoding="utf-8")
+    result = cli("lint", path, "--format", "codequality")
+    assert result.code == 1, result.err
+    return [issue["fingerprint"] for issue in json.loads(result.out)]
+
+
+def test_a_code_quality_fingerprint_stays_when_lines_are_inserted_above_the_finding(
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GitLab matches findings across a merge request by fingerprint: one that moved is not fixed.
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
+    text = "build:\n  script: make\n  only: [main]\n"
+    before = _fingerprints(cli, tmp_path / "p.yml", text)
+    moved = _fingerprints(cli, tmp_path / "p.yml", "# the build\nlint:\n  script: ruff check\n\n" + text)
+    assert len(before) == 1 and moved == before
+
+
+def test_identical_findings_in_one_file_get_distinct_fingerprints(
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
+    text = "a:\n  script: make\n  only: [main]\nb:\n  script: make\n  only: [main]\n"
+    fingerprints = _fingerprints(cli, tmp_path / "p.yml", text)
+    assert len(set(fingerprints)) == len(fingerprints) == 2
+
+
+def test_a_code_quality_fingerprint_changes_with_the_flagged_text(
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
+    main = _fingerprints(cli, tmp_path / "p.yml", "build:\n  script: make\n  only: [main]\n")
+    tags = _fingerprints(cli, tmp_path / "p.yml", "build:\n  script: make\n  only: [tags]\n")
+    assert len(main) == len(tags) == 1 and main != tags
+
+
 def test_junit_report_has_a_case_per_file_and_a_failure_per_finding() -> None:
     problems = lint_text(PIPELINE, "p.yml", LintConfig(select={"only-except"}))
-    root = ElementTree.fromstring(as_junit(problems, ["p.yml", "clean.yml"]))
+    root = ElementTree.fromstring(as_junit(Report(problems, ["p.yml", "clean.yml"])))
     suite = root.find("testsuite")
     assert root.tag == "testsuites" and suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
@@ -155,7 +192,7 @@ def test_lint_command_reports_a_broken_configuration_as_a_problem_of_its_file(cl
     assert result.code == 1
     assert (
         result.out
-        == f"{tmp_path / 'catalog.yml'}:1:1: error: [config] lint.ignore: no such rule made-up (see `ci-catalog rules`)\n"
+        == f"{tmp_path / 'catalog.yml'}:1:1: error: lint.ignore: no such rule made-up (see `ci-catalog rules`)\n"
     )
 
 
@@ -172,7 +209,7 @@ def test_a_catalog_yml_that_cannot_be_read_is_a_problem_naming_the_place_once(cl
     (tmp_path / "catalog.yml").write_text("version: 1\ncomponents: [\n", encoding="utf-8")
     result = cli("lint", tmp_path)
     assert result.code == 1
-    expected = f"{tmp_path / 'catalog.yml'}:3:1: error: [catalog] (<unknown>): did not find expected node content"
+    expected = f"{tmp_path / 'catalog.yml'}:3:1: error: (<unknown>): did not find expected node content"
     (line,) = [line for line in result.out.splitlines() if "catalog.yml" in line]
     assert line.startswith(expected)
 
@@ -226,7 +263,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_in_every_format_without_raw_by
     assert b"\xff" not in done.stdout
     text = done.stdout.decode("utf-8")
     if fmt in ("json", "codequality"):
-        paths = [row["path"] if fmt == "json" else row["location"]["path"] for row in json.loads(text)]
+        paths = [row["file"] if fmt == "json" else row["location"]["path"] for row in json.loads(text)]
         assert paths and all(os.fsencode(path) == b"build-\xff.yml" for path in paths)
     elif fmt == "junit":
         assert ElementTree.fromstring(text).find("testsuite/testcase").get("name") == "build-\\xff.yml"

@@ -34,11 +34,16 @@ class Problem:
         return ":".join(parts)
 
     def as_dict(self) -> dict[str, object]:
+        """The problem in every command's JSON: `rule` is the lint rule or the stage that
+        found it, `json_path` the place in the document (`job.script[0]`)."""
         return {
+            "file": self.file,
             "line": self.line,
             "column": self.column,
-            "path": self.json_path,
+            "rule": self.code,
+            "severity": self.severity,
             "message": self.message,
+            "json_path": self.json_path,
         }
 
 

@@ -70,7 +70,7 @@ class ComponentView:
             "jobs": self.jobs,
             "jobs_rendered_with": self.jobs_from,
             "examples": [{"name": example.name, "inputs": example.inputs} for example in self.examples],
-            "problems": [{"file": problem.file, **problem.as_dict()} for problem in self.problems],
+            "problems": [problem.as_dict() for problem in self.problems],
         }
 
 
@@ -216,6 +216,7 @@ def catalog_dict(catalog: Catalog, versions: CatalogVersions) -> dict[str, Any]:
             {"name": component.name, "summary": component.summary, "path": relative(catalog.root, component.path)}
             for component in catalog.components
         ],
+        "problems": [problem.as_dict() for problem in catalog.problems],
     }
 
 

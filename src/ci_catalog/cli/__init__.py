@@ -17,7 +17,7 @@ from ci_catalog import __version__
 from ci_catalog.cli import browse_command, commands, expand_options, versions_command
 from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
 from ci_catalog.exits import Exit, UsageError
-from ci_catalog.lint.formats import FORMATS
+from ci_catalog.report import FORMATS
 from ci_catalog.terminal import shown
 
 

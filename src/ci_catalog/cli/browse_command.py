@@ -19,6 +19,7 @@ from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint import unique_problems
 from ci_catalog.lint.config import find_config
 from ci_catalog.problems import Problem
+from ci_catalog.report import text_line
 from ci_catalog.terminal import shown
 
 
@@ -90,7 +91,7 @@ def build_site(args: argparse.Namespace) -> int:
 
 def _report(problems: list[Problem], closing: str = "") -> int:
     for problem in problems:
-        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message)}", file=sys.stderr)
+        print(text_line(problem), file=sys.stderr)
     if problems and closing:
         print(closing, file=sys.stderr)
     return Exit.PROBLEMS if problems else Exit.OK

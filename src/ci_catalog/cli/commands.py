@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ci_catalog.options import (
 )
 from ci_catalog.problems import Problem
 from ci_catalog.render import RenderOptions, RenderResult, render_loaded, render_path
+from ci_catalog.report import text_line
 from ci_catalog.terminal import shown
 from ci_catalog.validate import schema_problems
 
@@ -33,6 +35,7 @@ def render(args: argparse.Namespace) -> int:
     result = render_loaded(load_source(args.file), options)
     if not result.ok:
         print(result.gitlab_message(), file=sys.stderr)
+        # After GitLab's own text, each place: it is not a report, so no severity or rule.
         for problem in result.problems:
             print(f"  {shown(problem.where())}: {shown(problem.message)}", file=sys.stderr)
         return Exit.PROBLEMS
@@ -77,7 +80,7 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
 
 @dataclass
 class FileReport:
-    path: str
+    file: str
     problems: list[Problem]
     example: str | None = None
 
@@ -87,7 +90,7 @@ class FileReport:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        report: dict[str, Any] = {"path": self.path, "valid": self.valid}
+        report: dict[str, Any] = {"file": self.file, "valid": self.valid}
         if self.example is not None:
             report["example"] = self.example
         return report | {"problems": [problem.as_dict() for problem in self.problems]}
@@ -116,10 +119,11 @@ def check(args: argparse.Namespace) -> int:
             report.example = example.name
             reports.append(report)
     from ci_catalog.lint.config import find_config  # it imports the rules: only `check` needs them
+    from ci_catalog.lint.rules import RULES_BY_ID
 
     findings = lint_catalog(root, find_config(root))
     reports += _reports_by_file(findings)
-    _print_reports(reports, args.format)
+    _print_reports(reports, args.format, RULES_BY_ID)
     if args.format == "text":
         renders = sum(len(component.examples) for component in catalog.components)
         print(f"checked {len(catalog.components)} components, {renders} input sets, {len(findings)} lint findings")
@@ -131,19 +135,14 @@ def _reports_by_file(problems: list[Problem]) -> list[FileReport]:
     return [FileReport(file, [problem for problem in problems if problem.file == file]) for file in files]
 
 
-def _print_reports(reports: list[FileReport], fmt: str) -> None:
+def _print_reports(reports: list[FileReport], fmt: str, rules: Collection[str] = frozenset()) -> None:
     if fmt == "json":
         print(to_json([report.as_dict() for report in reports]))
         return
-    from ci_catalog.lint.rules import RULES_BY_ID  # here: the commands that lint nothing need no rules
-
     for report in reports:
+        note = f"example: {report.example}" if report.example is not None else ""
         for problem in report.problems:
-            suffix = f" [{problem.json_path}]" if problem.json_path else ""
-            if report.example is not None:
-                suffix += f" (example: {report.example})"
-            rule = f"[{problem.code}] " if problem.code in RULES_BY_ID else ""
-            print(f"{shown(problem.where())}: {problem.severity}: {rule}{shown(problem.message + suffix)}")
+            print(text_line(problem, rules, note))
     bad = [report for report in reports if not report.valid]
     if bad:
         print(f"{len(bad)} of {len(reports)} files have problems", file=sys.stderr)

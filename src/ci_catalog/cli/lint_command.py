@@ -10,9 +10,9 @@ from ci_catalog.catalog import template_files
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint import lint_catalog, lint_file, sort_problems, unique_problems
 from ci_catalog.lint.config import LintConfig, find_config
-from ci_catalog.lint.formats import FORMATS
-from ci_catalog.lint.rules import ALL_RULES, get_rule
+from ci_catalog.lint.rules import ALL_RULES, RULES_BY_ID, get_rule
 from ci_catalog.problems import Problem
+from ci_catalog.report import FORMATS, Report
 from ci_catalog.writing import write_text
 
 
@@ -43,8 +43,7 @@ def _config_for(path: Path) -> LintConfig:
 
 def lint(args: argparse.Namespace) -> int:
     problems, checked = lint_targets(args.paths)
-    render = FORMATS[args.format]
-    output = render(problems, checked) if args.format == "junit" else render(problems)
+    output = FORMATS[args.format](Report(problems, checked, RULES_BY_ID))
     if args.output:
         write_text(Path(args.output), output)
     else:

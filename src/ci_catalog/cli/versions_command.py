@@ -14,7 +14,7 @@ from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.options import parse_input_flags
 from ci_catalog.problems import Problem
-from ci_catalog.terminal import shown
+from ci_catalog.report import text_line
 from ci_catalog.versions.catalog_history import catalog_at
 from ci_catalog.versions.clone import CloneError, cached_clone, is_git_url, shown_url
 from ci_catalog.versions.gitrepo import GitError, GitRepo
@@ -101,16 +101,19 @@ def pin(args: argparse.Namespace) -> int:
 def diff(args: argparse.Namespace) -> int:
     repo = _repository(args.catalog)
     old, new = catalog_at(repo, args.old), catalog_at(repo, args.new)
+    # A revision that names no commit has no interfaces: any comparison with it would be made up.
+    unknown = [problem.message for state in (old, new) if not state.sha for problem in state.problems]
+    if unknown:
+        raise UsageError("; ".join(unknown))
     problems = old.problems + new.problems
-    # A revision that names no commit has no interfaces: comparing with it would report every component removed.
-    changes = diff_catalogs(old.interfaces, new.interfaces) if old.sha and new.sha else []
+    changes = diff_catalogs(old.interfaces, new.interfaces)
     if args.format == "json":
         payload = {
             "old": args.old,
             "new": args.new,
             "bump": level(required_bump(changes)),
             "changes": [change.as_dict() for change in changes],
-            "problems": [problem.as_dict() | {"file": problem.file} for problem in problems],
+            "problems": [problem.as_dict() for problem in problems],
         }
         print(to_json(payload))
     else:
@@ -311,8 +314,7 @@ def _print_resolutions(report: PipelineReport) -> None:
 
 def print_problems(problems: list[Problem], stream: TextIO | None = None) -> None:
     for problem in problems:
-        suffix = f" [{problem.json_path}]" if problem.json_path else ""
-        print(f"{shown(problem.where())}: {problem.severity}: {shown(problem.message + suffix)}", file=stream)
+        print(text_line(problem), file=stream)
 
 
 def _print_changes(changes: list[Change], old: str, new: str) -> None:
@@ -346,5 +348,5 @@ def _report_json(report: PipelineReport) -> dict[str, Any]:
                 "jobs": resolved.jobs,
             }
         )
-    problems = [problem.as_dict() | {"severity": problem.severity} for problem in report.problems]
-    return {"path": report.path, "valid": report.ok, "includes": includes, "problems": problems}
+    problems = [problem.as_dict() for problem in report.problems]
+    return {"file": report.path, "valid": report.ok, "includes": includes, "problems": problems}
