@@ -79,7 +79,7 @@ class Node:
     # double the objects the garbage collector tracks while a large file is read).
     end_line: int = 0
     end_column: int = 0
-    style: str | None = None  # libyaml's: None or "" (plain), `'`, `"`, `|` or `>`
+    style: str | None = None  # None (plain: libyaml says None, PyYAML's parser ''), `'`, `"`, `|` or `>`
 
     def span(self) -> RawSpan:
         return (self.line, self.column, self.end_line, self.end_column, self.style)
@@ -486,7 +486,7 @@ class _Builder:
             end_column += self.column_offset
         node = Node(
             "scalar", line, column, value, [], tag, size, 0, True,
-            end_line=end_line, end_column=end_column, style=event.style,
+            end_line=end_line, end_column=end_column, style=event.style or None,
         )
         if size:
             self.grow(size, node)
