@@ -48,7 +48,8 @@ if EXECUTOR not in EXECUTORS:
     raise RuntimeError(f"CI_CATALOG_EXECUTOR={EXECUTOR!r}: use one of {', '.join(EXECUTORS)}")
 # The Python the jobs run: in containers that of the images the components name by
 # default (uv's python3.13 images, python:3.13-slim), in shell mode this machine's.
-PYTHON_VERSION = "3.13" if EXECUTOR == "container" else f"{sys.version_info.major}.{sys.version_info.minor}"
+HOST_PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+PYTHON_VERSION = "3.13" if EXECUTOR == "container" else HOST_PYTHON_VERSION
 # The pinned uv, a test dependency installed next to this interpreter.
 UV = Path(sys.executable).parent / "uv"
 # A job's CI_PROJECT_DIR in a container: gitlab-ci-local's /builds/<group>/<project>, with the
@@ -59,6 +60,8 @@ CONTAINER_PROJECT_DIR = Path("/builds/fallback.group/fallback.project")
 # configuration would give it.
 _LOCAL_AUTHORITIES = Path("/usr/local/share/ca-certificates")
 _HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# Where gitlab-ci-local's --ca-file puts the bundle in a job's container.
+_CONTAINER_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 # Variables of this process that must not reach a job: they would point it at the
 # harness's own virtual environment or configuration instead of the job's.
@@ -266,6 +269,15 @@ class FixtureProject:
     def write(self, relative: str, text: str) -> None:
         (self.path / relative).write_text(text)
 
+    def tag(self, name: str) -> None:
+        self._git("tag", name)
+
+    def set_remote(self, url: str) -> None:
+        """Give the repository an `origin`: gitlab-ci-local takes the project's path from it, and a job's
+        CI_PROJECT_DIR in a container is /builds/<that path>."""
+        self._git("remote", "remove", "origin", check=False)
+        self._git("remote", "add", "origin", url)
+
     def commit(self, message: str) -> None:
         self._git("add", "-A")
         self._git(
@@ -329,7 +341,9 @@ class FixtureProject:
         options = ["--container-executable", str(JOB_PODMAN), "--pull-policy", "if-not-present", "--network", "host"]
         ca_file = job_ca_file()
         if ca_file is not None:
-            options += ["--ca-file", str(ca_file)]
+            # gitlab-ci-local mounts it over the image's bundle and sets SSL_CERT_FILE, which
+            # OpenSSL, pip and uv read; requests (Poetry) reads only its own variable.
+            options += ["--ca-file", str(ca_file), "--variable", f"REQUESTS_CA_BUNDLE={_CONTAINER_CA_BUNDLE}"]
         for volume in volumes:
             options += ["--volume", volume]
         return options
@@ -381,5 +395,5 @@ class FixtureProject:
         environment["POETRY_INSTALLER_MAX_WORKERS"] = "2"
         return environment
 
-    def _git(self, *args: str) -> None:
-        subprocess.run(["git", *args], cwd=self.path, check=True, capture_output=True)
+    def _git(self, *args: str, check: bool = True) -> None:
+        subprocess.run(["git", *args], cwd=self.path, check=check, capture_output=True)
