@@ -1,24 +1,32 @@
 """Run a component's jobs on a fixture project with gitlab-ci-local, as the end-to-end tests do.
 
 The component is rendered by the harness into a plain pipeline, put into a fresh git
-copy of a fixture project, and run by gitlab-ci-local with the shell executor and
-`--shell-isolation`, so that each job gets its own build directory and its cache,
-artifacts and dotenv reports travel between jobs as on a runner.
+copy of a fixture project, and run by gitlab-ci-local with one of two executors, chosen
+by CI_CATALOG_EXECUTOR:
 
-No container engine runs here, so the jobs' `image:` keys are dropped and the machine
-provides what the images would hold: the test setup puts the pinned uv and this
-machine's Python on the jobs' PATH (`job_tools`).
+- `container` (the default): as a runner's Docker executor does, each job runs in a fresh
+  container of the image its `image:` names, through podman. The images are look-alikes
+  that scripts/setup-images builds under the real images' names (docs/images.md), so a
+  script that calls a tool its image lacks fails here as it would on GitLab. The project
+  is copied into the container's build directory, caches and artifacts travel between
+  jobs through gitlab-ci-local's state folder.
+- `shell`, for machines without podman: each job runs on this machine in a build
+  directory of its own (`--shell-isolation`); the `image:` keys are dropped and the
+  machine provides what the images would hold: the test setup puts the pinned uv and this
+  machine's Python on the jobs' PATH (`job_tools`).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +39,29 @@ from ci_catalog.render import RenderOptions, render_path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
-PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+SETUP_IMAGES = ROOT / "scripts" / "setup-images"
+# podman on the store of look-alike images, which gitlab-ci-local runs the jobs with.
+JOB_PODMAN = ROOT / "scripts" / "images" / "job-podman"
+EXECUTORS = ("container", "shell")
+EXECUTOR = os.environ.get("CI_CATALOG_EXECUTOR", "container")
+if EXECUTOR not in EXECUTORS:
+    raise RuntimeError(f"CI_CATALOG_EXECUTOR={EXECUTOR!r}: use one of {', '.join(EXECUTORS)}")
+# The Python the jobs run: in containers that of the images the components name by
+# default (uv's python3.13 images, python:3.13-slim), in shell mode this machine's.
+HOST_PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+PYTHON_VERSION = "3.13" if EXECUTOR == "container" else HOST_PYTHON_VERSION
 # The pinned uv, a test dependency installed next to this interpreter.
 UV = Path(sys.executable).parent / "uv"
+# A job's CI_PROJECT_DIR in a container: gitlab-ci-local's /builds/<group>/<project>, with the
+# group and project it falls back to for a repository without a remote (src/git-data.ts).
+CONTAINER_PROJECT_DIR = Path("/builds/fallback.group/fallback.project")
+# Where a machine that trusts certificate authorities of its own (a proxy that intercepts
+# TLS) keeps them; the jobs' containers then get this machine's bundle, as a runner's
+# configuration would give it.
+_LOCAL_AUTHORITIES = Path("/usr/local/share/ca-certificates")
+_HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# Where gitlab-ci-local's --ca-file puts the bundle in a job's container.
+_CONTAINER_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 # Variables of this process that must not reach a job: they would point it at the
 # harness's own virtual environment or configuration instead of the job's.
@@ -46,6 +74,37 @@ def require_gitlab_ci_local() -> Path:
     if not GITLAB_CI_LOCAL.exists():
         raise AssertionError(f"{GITLAB_CI_LOCAL} is missing: run `scripts/setup --test` to install gitlab-ci-local")
     return GITLAB_CI_LOCAL
+
+
+@functools.cache
+def require_job_images() -> None:
+    """The look-alike images, built by scripts/setup-images unless they are up to date (about a second)."""
+    done = subprocess.run([str(SETUP_IMAGES)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(
+            f"{SETUP_IMAGES} failed (exit {done.returncode}); on a machine without podman, run the tests "
+            f"with CI_CATALOG_EXECUTOR=shell:\n{done.stderr[-3000:]}"
+        )
+
+
+def job_ca_file() -> Path | None:
+    """The certificate bundle the jobs' containers are given: CI_CATALOG_JOB_CA_FILE (empty for none),
+    or this machine's bundle when it trusts authorities of its own, so that the jobs reach PyPI through
+    the same proxy as this machine."""
+    explicit = os.environ.get("CI_CATALOG_JOB_CA_FILE")
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    if _HOST_CA_BUNDLE.is_file() and any(_LOCAL_AUTHORITIES.rglob("*.crt")):
+        return _HOST_CA_BUNDLE
+    return None
+
+
+def job_podman(*args: str) -> str:
+    """Run podman on the look-alike images' store; its output."""
+    done = subprocess.run([str(JOB_PODMAN), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
 
 
 def job_tools(bin_dir: Path) -> Path:
@@ -89,6 +148,7 @@ class PipelineRun:
     # overwrites the files.
     logs: dict[str, str]
     dotenv_reports: dict[str, dict[str, str]]
+    executor: str = EXECUTOR
 
     def passed(self, job: str) -> bool:
         return re.search(rf"^\s*PASS\s+{re.escape(job)}(\s|$)", self.output, re.MULTILINE) is not None
@@ -117,7 +177,13 @@ class PipelineRun:
         return self.project / ".gitlab-ci-local" / "artifacts" / _safe_job_name(job) / path
 
     def build_dir(self, job: str) -> Path:
+        """The job's checkout as the job left it (in containers: copied out of its build volume
+        when the project was run with `keep_builds`)."""
         return self.project / ".gitlab-ci-local" / "builds" / _safe_job_name(job)
+
+    def ci_project_dir(self, job: str) -> Path:
+        """The job's CI_PROJECT_DIR as the job saw it."""
+        return CONTAINER_PROJECT_DIR if self.executor == "container" else self.build_dir(job)
 
 
 def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
@@ -175,23 +241,42 @@ def run_cold_then_warm(project: FixtureProject) -> ColdAndWarm:
 class FixtureProject:
     """A git repository made from a fixture project, with a pipeline to run on it."""
 
-    def __init__(self, fixture: str, path: Path, tools: Path, home: Path, subfolder: str | None = None) -> None:
+    def __init__(
+        self,
+        fixture: str,
+        path: Path,
+        tools: Path,
+        home: Path,
+        subfolder: str | None = None,
+        executor: str = EXECUTOR,
+    ) -> None:
         # `subfolder`: where in the repository the fixture goes (a project of a monorepo).
+        assert executor in EXECUTORS, executor
         shutil.copytree(FIXTURES / fixture, path / subfolder if subfolder else path)
         self.path = path
         self.tools = tools
         self.home = home
+        self.executor = executor
         home.mkdir(parents=True, exist_ok=True)
         self._git("init", "-q", "-b", "main")
         self.commit("fixture project")
 
     def use_pipeline(self, jobs: dict[str, Any], stages: list[str]) -> None:
-        pipeline = {"stages": stages, **without_images(jobs)}
+        pipeline = {"stages": stages, **(jobs if self.executor == "container" else without_images(jobs))}
         (self.path / ".gitlab-ci.yml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
         self.commit("pipeline")
 
     def write(self, relative: str, text: str) -> None:
         (self.path / relative).write_text(text)
+
+    def tag(self, name: str) -> None:
+        self._git("tag", name)
+
+    def set_remote(self, url: str) -> None:
+        """Give the repository an `origin`: gitlab-ci-local takes the project's path from it, and a job's
+        CI_PROJECT_DIR in a container is /builds/<that path>."""
+        self._git("remote", "remove", "origin", check=False)
+        self._git("remote", "add", "origin", url)
 
     def commit(self, message: str) -> None:
         self._git("add", "-A")
@@ -207,17 +292,81 @@ class FixtureProject:
             message,
         )
 
-    def run(self, *jobs: str, variables: dict[str, str] | None = None, timeout: float = 600) -> PipelineRun:
-        command = [str(require_gitlab_ci_local()), "--force-shell-executor", "--shell-isolation", "--no-color"]
+    def run(
+        self,
+        *jobs: str,
+        variables: dict[str, str] | None = None,
+        timeout: float = 600,
+        volumes: Sequence[str] = (),
+        environment: dict[str, str] | None = None,
+        keep_builds: bool = False,
+    ) -> PipelineRun:
+        """Run the pipeline (or `jobs`) as gitlab-ci-local does.
+
+        `volumes` (`host:container`) are mounted into every job's container, as a runner's
+        `volumes` setting would; `environment` is added to gitlab-ci-local's (and podman's);
+        `keep_builds` copies each job's build directory out of its container (`build_dir`).
+        """
+        command = [str(require_gitlab_ci_local()), "--no-color", *self._executor_options(volumes)]
+        if keep_builds and self.executor == "container":
+            command.append("--no-cleanup")
         for name, value in (variables or {}).items():
             command += ["--variable", f"{name}={value}"]
         command += list(jobs)
+        volumes_before = self._job_volumes() if keep_builds and self.executor == "container" else set()
         done = subprocess.run(
-            command, cwd=self.path, env=self._environment(), capture_output=True, text=True, timeout=timeout
+            command,
+            cwd=self.path,
+            env={**self._environment(), **(environment or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
+        if keep_builds and self.executor == "container":
+            self._copy_out_builds(self._job_volumes() - volumes_before)
         return PipelineRun(
-            done.returncode, done.stdout + done.stderr, self.path, self._job_logs(), self._dotenv_reports()
+            done.returncode,
+            done.stdout + done.stderr,
+            self.path,
+            self._job_logs(),
+            self._dotenv_reports(),
+            self.executor,
         )
+
+    def _executor_options(self, volumes: Sequence[str]) -> list[str]:
+        if self.executor == "shell":
+            return ["--force-shell-executor", "--shell-isolation"]
+        require_job_images()
+        # The host's network: the test servers (registry, package index) listen on 127.0.0.1.
+        options = ["--container-executable", str(JOB_PODMAN), "--pull-policy", "if-not-present", "--network", "host"]
+        ca_file = job_ca_file()
+        if ca_file is not None:
+            # gitlab-ci-local mounts it over the image's bundle and sets SSL_CERT_FILE, which
+            # OpenSSL, pip and uv read; requests (Poetry) reads only its own variable.
+            options += ["--ca-file", str(ca_file), "--variable", f"REQUESTS_CA_BUNDLE={_CONTAINER_CA_BUNDLE}"]
+        for volume in volumes:
+            options += ["--volume", volume]
+        return options
+
+    def _job_volumes(self) -> set[str]:
+        return {name for name in job_podman("volume", "ls", "--format", "{{.Name}}").split() if name.startswith("gcl-")}
+
+    def _copy_out_builds(self, volumes: set[str]) -> None:
+        """Each job's build volume copied to its build_dir; then the run's containers and volumes removed,
+        which gitlab-ci-local was told to leave (`--no-cleanup`)."""
+        builds = self.path / ".gitlab-ci-local" / "builds"
+        for volume in sorted(volumes):
+            found = re.fullmatch(r"gcl-(?P<job>.+)-\d+-build", volume)
+            if found:
+                source = Path(job_podman("volume", "inspect", "--format", "{{.Mountpoint}}", volume).strip())
+                shutil.rmtree(builds / found["job"], ignore_errors=True)
+                shutil.copytree(source, builds / found["job"], symlinks=True)
+        for volume in volumes:
+            containers = job_podman("ps", "--all", "--quiet", "--filter", f"volume={volume}").split()
+            if containers:
+                job_podman("rm", "--force", "--volumes", *containers)
+        if volumes:
+            job_podman("volume", "rm", "--force", *volumes)
 
     def _job_logs(self) -> dict[str, str]:
         folder = self.path / ".gitlab-ci-local" / "output"
@@ -246,5 +395,5 @@ class FixtureProject:
         environment["POETRY_INSTALLER_MAX_WORKERS"] = "2"
         return environment
 
-    def _git(self, *args: str) -> None:
-        subprocess.run(["git", *args], cwd=self.path, check=True, capture_output=True)
+    def _git(self, *args: str, check: bool = True) -> None:
+        subprocess.run(["git", *args], cwd=self.path, check=check, capture_output=True)

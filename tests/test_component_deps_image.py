@@ -1,12 +1,20 @@
 """deps-image, end to end: its jobs rendered by the harness and run by gitlab-ci-local against a
 real container registry (Debian's docker-registry on 127.0.0.1, htpasswd auth), building with
 Buildah (vfs storage, chroot isolation) on a tiny busybox base image made by the test setup.
+
+In containers the resolve job runs in the skopeo look-alike, the build job builds and
+pushes with Buildah inside the Buildah look-alike, and the consumer job runs in the image
+that was built, pulled from the registry by its digest. In shell mode Buildah and skopeo
+are this machine's, with a store of the test's own, and the consumer job opens the image
+with Buildah.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from pipelines import FIXTURES, FixtureProject, PipelineRun, job_tools, render_component
+from pipelines import EXECUTOR, FIXTURES, FixtureProject, PipelineRun, job_tools, render_component
 from registry import Registry, install_container_tools, push_base_image, storage_environment
 from servers import free_port
 
@@ -32,6 +40,7 @@ class Setup:
         self.registry = registry
         self.storage = storage
         self.base_image = f"{registry.host}/base:1"
+        self._pull_environment: dict[str, str] | None = None
 
     def inputs(self, **overrides: Any) -> dict[str, Any]:
         return {
@@ -42,12 +51,28 @@ class Setup:
         }
 
     def variables(self, **overrides: str) -> dict[str, str]:
+        """The jobs' variables; in shell mode they also point the jobs' Buildah at the test's store
+        (in containers each job has the store of its own container)."""
         return {
             "CI_REGISTRY_USER": self.registry.user,
             "CI_REGISTRY_PASSWORD": self.registry.password,
-            **self.storage,
+            **(self.storage if EXECUTOR == "shell" else {}),
             **overrides,
         }
+
+    def pull_environment(self) -> dict[str, str]:
+        """What podman needs to pull the built image, for a job that runs in it: the registry's
+        plain HTTP and its credentials (on GitLab, the runner's access to the project's registry)."""
+        if self._pull_environment is None:
+            folder = self.registry.folder / "pull"
+            folder.mkdir(exist_ok=True)
+            registries = folder / "registries.conf"
+            registries.write_text(f'[[registry]]\nlocation = "{self.registry.host}"\ninsecure = true\n')
+            token = base64.b64encode(f"{self.registry.user}:{self.registry.password}".encode()).decode()
+            auth = folder / "auth.json"
+            auth.write_text(json.dumps({"auths": {self.registry.host: {"auth": token}}}))
+            self._pull_environment = {"CONTAINERS_REGISTRIES_CONF": str(registries), "REGISTRY_AUTH_FILE": str(auth)}
+        return self._pull_environment
 
 
 @contextlib.contextmanager
@@ -71,26 +96,33 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         yield result
 
 
+# What the consumer job shows of the image it runs in.
+SHOW_THE_IMAGE = """cat /deps/installed; echo "ready=$DEPS_READY"; ls /deps"""
+
+
 def consumer_jobs() -> dict[str, Any]:
-    """Two jobs of the user's: one that `needs` the build job and runs in the image, one that does not."""
-    pull = 'buildah from --quiet --tls-verify=false --creds "$CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD" "$DEPS_IMAGE"'
-    return {
-        CONSUMER: {
-            "extends": ".deps-image-consumer",
-            "stage": "test",
-            "script": [
-                f"container=$({pull})",
-                """buildah run --isolation chroot "$container" -- sh -c 'cat /deps/installed; echo "ready=$DEPS_READY"; ls /deps'""",
-                'buildah rm "$container" >/dev/null',
-            ],
-        },
-        LOST_CONSUMER: {
-            "extends": ".deps-image-consumer",
-            "stage": "test",
-            "needs": [],
-            "script": ["echo this must not run"],
-        },
-    }
+    """A job of the user's that `needs` the build job and runs in the image.
+
+    In shell mode, where no job runs in an image, it opens the image with Buildah."""
+    if EXECUTOR == "container":
+        script = [SHOW_THE_IMAGE]
+    else:
+        pull = 'buildah from --quiet --tls-verify=false --creds "$CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD" "$DEPS_IMAGE"'
+        script = [
+            f"container=$({pull})",
+            f"""buildah run --isolation chroot "$container" -- sh -c '{SHOW_THE_IMAGE}'""",
+            'buildah rm "$container" >/dev/null',
+        ]
+    return {CONSUMER: {"extends": ".deps-image-consumer", "stage": "test", "script": script}}
+
+
+# A job of the user's that forgot to `needs` the build job.
+LOST_CONSUMER_JOB = {
+    "extends": ".deps-image-consumer",
+    "stage": "test",
+    "needs": [],
+    "script": ["echo this must not run"],
+}
 
 
 def deps_project(base: Path, setup: Setup, consumers: bool = True, **inputs: Any) -> FixtureProject:
@@ -114,7 +146,7 @@ class DepsRun:
 
 
 def run_pipeline(project: FixtureProject, setup: Setup, *jobs: str, **variables: str) -> DepsRun:
-    run = project.run(*jobs, variables=setup.variables(**variables))
+    run = project.run(*jobs, variables=setup.variables(**variables), environment=setup.pull_environment())
     tags = {name: setup.registry.tags(name) for name in (REPOSITORY, f"{REPOSITORY}-unprotected")}
     return DepsRun(run, tags)
 
@@ -208,10 +240,17 @@ def test_consumer_runs_in_the_built_image_made_from_the_hashed_files_only(runs) 
 
 
 @pytest.mark.e2e
-def test_consumer_without_needs_fails_with_the_guard_message(runs) -> None:
-    first = runs["first"]
-    assert first.failed(LOST_CONSUMER)
-    log = first.log(LOST_CONSUMER)
+def test_consumer_without_needs_fails_with_the_guard_message(setup: Setup, tmp_path: Path) -> None:
+    """With the shell executor: its `image: $DEPS_IMAGE` expands to nothing, for which gitlab-ci-local's
+    container mode pulls `:latest` and fails the whole pipeline, where a runner starts the job in its
+    default image and the guard speaks."""
+    project = FixtureProject(
+        "deps-project", tmp_path / "project", job_tools(tmp_path / "bin"), tmp_path / "home", executor="shell"
+    )
+    project.use_pipeline({**render_component("deps-image", setup.inputs()), LOST_CONSUMER: LOST_CONSUMER_JOB}, ["test"])
+    run = project.run(LOST_CONSUMER, variables=setup.variables())
+    assert run.failed(LOST_CONSUMER)
+    log = run.log(LOST_CONSUMER)
     assert "deps-image: DEPS_IMAGE not set: the job must `needs` deps-image-build" in log
     assert "this must not run" not in log.replace("echo this must not run", "")
 

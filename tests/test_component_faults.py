@@ -35,7 +35,7 @@ from test_component_deps_image import (
 from test_component_pypi_publish import PACKAGE, TOKEN, Index, publish_project
 from test_component_uv_cache import packages_fetched
 
-from pipelines import PYTHON_VERSION, FixtureProject, PipelineRun, job_tools, render_component
+from pipelines import EXECUTOR, PYTHON_VERSION, FixtureProject, PipelineRun, job_tools, render_component
 from registry import storage_environment
 
 pytestmark = pytest.mark.e2e
@@ -122,13 +122,14 @@ def test_two_pipelines_building_the_same_hash_at_once_end_with_one_image_and_bot
     registry_setup: Setup, tmp_path: Path
 ) -> None:
     """Two projects with the same files, started together (no resource_group in gitlab-ci-local),
-    each with its own Buildah store, as two runners would have."""
+    each with its own Buildah store, as two runners would have (in containers, each build job's
+    container has its own)."""
     host, repository = registry_setup.registry.host, "race/deps"
     projects = [deps_pipeline(tmp_path / name, registry_setup, host, repository) for name in ("a", "b")]
     runs: dict[int, DepsRun] = {}
 
     def run(number: int) -> None:
-        storage = storage_environment(tmp_path / f"store-{number}")
+        storage = storage_environment(tmp_path / f"store-{number}") if EXECUTOR == "shell" else {}
         runs[number] = run_pipeline(projects[number], registry_setup, **storage)
 
     threads = [threading.Thread(target=run, args=(number,)) for number in (0, 1)]
@@ -262,7 +263,8 @@ def test_report_written_to_a_full_disk_fails_the_test_job_clearly(uv_warmed, tmp
         (project.path / "reports").symlink_to(mount)
         uv_pipeline(project, lint=False, junit_path="reports/report.xml", coverage_path="reports/coverage.xml")
         try:
-            run = project.run("uv-test")
+            # In a container the link leads to the full filesystem mounted at the same path.
+            run = project.run("uv-test", volumes=[f"{mount}:{mount}"])
         finally:
             # gitlab-ci-local copies the artifacts back into the project, over the link.
             link = project.path / "reports"

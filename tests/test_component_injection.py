@@ -147,7 +147,7 @@ def uv_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     tests = copies("uv-cache", "pytest", lambda value: {**common, "pytest_args": value})
     jobs.update({name: job for name, job in tests.items() if not name.endswith("-warm")})
     project.use_pipeline(jobs, ["test"])
-    return project.run()
+    return project.run(keep_builds=True)
 
 
 @pytest.mark.e2e
@@ -189,7 +189,7 @@ def poetry_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     jobs.update(copies("poetry-test", "install", lambda value: {**common, "install_args": value}))
     jobs.update(copies("poetry-test", "pytest", lambda value: {**common, "pytest_args": value}))
     project.use_pipeline(jobs, ["test"])
-    return project.run()
+    return project.run(keep_builds=True)
 
 
 def poetry_job(prefix: str, value_id: str) -> str:
@@ -257,7 +257,7 @@ def deps_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pipelin
         jobs.update(copies("deps-image", "user", lambda value: setup.inputs(registry_user=value)))
         jobs.update(copies("deps-image", "repository", lambda value: setup.inputs(image_repository=value)))
         project.use_pipeline(jobs, ["test"])
-        yield project.run(variables=setup.variables()), setup
+        yield project.run(variables=setup.variables(), keep_builds=True), setup
     finally:
         registry.stop()
 
@@ -337,7 +337,7 @@ def publish_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pipe
                     jobs[name] = job
         del jobs["pypi-publish"]
         project.use_pipeline(jobs, ["deploy"])
-        yield project.run(variables=index.variables()), index
+        yield project.run(variables=index.variables(), keep_builds=True), index
     finally:
         index.server.stop()
 

@@ -78,9 +78,11 @@ def test_job_leaves_junit_and_cobertura_reports_and_the_coverage_figure(warmed) 
 @pytest.mark.e2e
 def test_venv_restored_from_another_project_path_is_discarded_and_rebuilt(warmed, tmp_path: Path) -> None:
     project = warmed.project
-    # Another job name means another build directory in gitlab-ci-local: the same cache
-    # key now restores a .venv made under a different CI_PROJECT_DIR.
+    # The same cache key now restores a .venv made under a different CI_PROJECT_DIR: in shell
+    # mode another job name is another build directory; in a container the project's
+    # path (from its remote) is, as when a project moves to another group.
     use_component(project, job_prefix="moved")
+    project.set_remote("https://gitlab.example.com/moved-group/moved-project.git")
     run = project.run()
     job = f"moved-test: [{PYTHON_VERSION}]"
     assert run.passed(job), run.output[-3000:]
@@ -112,7 +114,8 @@ def test_report_written_to_a_full_disk_fails_the_job_clearly(warmed, tmp_path: P
         (project.path / "reports").symlink_to(mount)
         use_component(project, junit_path="reports/report.xml", coverage_path="reports/coverage.xml")
         try:
-            run = project.run()
+            # In a container the link leads to the full filesystem mounted at the same path.
+            run = project.run(volumes=[f"{mount}:{mount}"])
         finally:
             # gitlab-ci-local copies the artifacts back into the project, over the link.
             link = project.path / "reports"
@@ -168,7 +171,7 @@ def test_pytest_left_out_of_the_environment_is_named_with_the_fix(tmp_path: Path
 @pytest.mark.e2e
 def test_system_package_names_are_checked_before_apt_get_runs(tmp_path: Path) -> None:
     project = poetry_project(tmp_path, system_packages=["libpq-dev", "evil; touch pwned"])
-    run = project.run()
+    run = project.run(keep_builds=True)
     assert run.failed(JOB)
     assert "poetry-test: not Debian package names in system_packages: evil; touch pwned" in run.log(JOB)
     assert not (run.build_dir(JOB) / "pwned").exists()

@@ -209,7 +209,7 @@ def test_uv_cache_in_a_subfolder_leaves_reports_in_project_dir(uv_runs) -> None:
 def test_uv_cache_in_a_subfolder_coverage_report_maps_to_the_repositorys_files(uv_runs) -> None:
     warm = uv_runs.warm
     report = warm.artifact("uv-test", f"{UV_DIR}/coverage.xml")
-    paths = gitlab_file_paths(report, warm.build_dir("uv-test"), uv_runs.project.path)
+    paths = gitlab_file_paths(report, warm.ci_project_dir("uv-test"), uv_runs.project.path)
     assert paths == [f"{UV_DIR}/src/greeting/__init__.py", f"{UV_DIR}/tests/test_greeting.py"]
 
 
@@ -256,7 +256,7 @@ def test_poetry_test_in_a_subfolder_leaves_reports_in_project_dir(poetry_runs) -
 def test_poetry_test_in_a_subfolder_coverage_report_maps_to_the_repositorys_files(poetry_runs) -> None:
     warm = poetry_runs.warm
     report = warm.artifact(POETRY_JOB, f"{POETRY_DIR}/coverage.xml")
-    paths = gitlab_file_paths(report, warm.build_dir(POETRY_JOB), poetry_runs.project.path)
+    paths = gitlab_file_paths(report, warm.ci_project_dir(POETRY_JOB), poetry_runs.project.path)
     assert paths == [f"{POETRY_DIR}/src/greeting/__init__.py", f"{POETRY_DIR}/tests/test_greeting.py"]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import PYTHON_VERSION, FixtureProject, PipelineRun, job_tools, render_component
+from pipelines import EXECUTOR, PYTHON_VERSION, FixtureProject, PipelineRun, job_tools, render_component
 from servers import ServerProcess, free_port
 
 PACKAGE = "ci-catalog-fixture-greeting"
@@ -294,6 +294,25 @@ def test_poetry_builds_the_package_it_publishes(index: Index, tools, tmp_path: P
     assert result.passed("pypi-build") and result.passed("pypi-publish"), result.output[-4000:]
     assert "Poetry (version 2.5.1)" in result.log("pypi-build")
     assert sorted(index.files()) == FILES
+
+
+@pytest.mark.e2e
+def test_version_read_from_the_git_tag_is_built_and_published(index: Index, tools, tmp_path: Path) -> None:
+    """dynamic_version: hatch-vcs reads the version from the tag with git, which uv's image does not
+    hold (the build job installs it there; this machine has it)."""
+    project = publish_project(tmp_path, tools, dynamic_version=True)
+    pyproject = (project.path / "pyproject.toml").read_text()
+    pyproject = pyproject.replace('version = "0.1.0"', 'dynamic = ["version"]')
+    pyproject = pyproject.replace('requires = ["hatchling>=1.27"]', 'requires = ["hatchling>=1.27", "hatch-vcs>=0.4"]')
+    project.write("pyproject.toml", pyproject + '\n[tool.hatch.version]\nsource = "vcs"\n')
+    project.commit("the version from git")
+    project.tag("v0.3.0")
+    result = run(project, variables=index.variables(CI_COMMIT_TAG="v0.3.0"))
+    assert result.passed("pypi-build") and result.passed("pypi-publish"), result.output[-4000:]
+    log = result.log("pypi-build")
+    assert ("pypi-publish: installing git" in log) == (EXECUTOR == "container")
+    assert "pypi-publish: the version 0.3.0 matches the tag v0.3.0" in log
+    assert sorted(index.files()) == [name.replace("0.1.0", "0.3.0") for name in FILES]
 
 
 @pytest.mark.e2e

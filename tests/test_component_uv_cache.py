@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import (
+    EXECUTOR,
     PYTHON_VERSION,
     UV,
     ColdAndWarm,
@@ -100,6 +101,33 @@ def test_a_package_added_under_the_same_key_is_saved(tmp_path: Path) -> None:
     assert re.search(r"uv-cache: \d+ files added to the cache: the runner saves it", run.log("uv-warm"))
     (cache,) = (project.path / ".gitlab-ci-local" / "cache").iterdir()
     assert any("/pytest/" in path for path in files_changed_since(cache, began))
+
+
+@pytest.fixture(scope="module")
+def alpine_runs(tmp_path_factory: pytest.TempPathFactory) -> ColdAndWarm:
+    """The same pipelines in uv's alpine image, whose userland is BusyBox (docs/images.md says
+    what its look-alike cannot prove: musl libc)."""
+    if EXECUTOR != "container":
+        pytest.skip("CI_CATALOG_EXECUTOR=shell: the jobs do not run in their images")
+    return run_cold_then_warm(uv_project(tmp_path_factory.mktemp("uv-cache-alpine"), base_layer="alpine"))
+
+
+@pytest.mark.e2e
+def test_alpine_image_cold_pipeline_downloads_the_locked_packages_and_passes(alpine_runs) -> None:
+    cold = alpine_runs.cold
+    assert [job for job in JOBS if cold.passed(job)] == JOBS, cold.output[-3000:]
+    assert "python3.13-alpine" in cold.output
+    assert packages_fetched(cold.log("uv-warm")) == 19
+
+
+@pytest.mark.e2e
+def test_alpine_image_warm_pipeline_downloads_nothing_and_leaves_the_cache_as_restored(alpine_runs) -> None:
+    warm = alpine_runs.warm
+    assert [job for job in JOBS if warm.passed(job)] == JOBS, warm.output[-3000:]
+    for job in JOBS:
+        assert packages_fetched(warm.log(job)) == 0, job
+    assert list(alpine_runs.changed.values()) == [[]]
+    assert "uv-cache: no package added to the cache: the runner does not need to upload it again" in warm.log("uv-warm")
 
 
 @pytest.mark.e2e

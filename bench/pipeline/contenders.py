@@ -3,6 +3,10 @@
 Each group owns a fixture project with a pipeline of real jobs, rendered from the
 catalog's components by the harness. A group's cold contender runs with no cache; its warm
 one runs right after, on the caches the cold run left, as the next pipeline would.
+
+The jobs run with gitlab-ci-local's shell executor on this machine, with its Python,
+whatever CI_CATALOG_EXECUTOR says: the seed baseline and the floors are measured on the
+machine, and the results compare with earlier ones.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pipelines import HOST_PYTHON_VERSION as PYTHON_VERSION
 from pipelines import (
-    PYTHON_VERSION,
     FixtureProject,
     files_changed_since,
     render_component,
@@ -119,7 +123,9 @@ class Group:
 
     def make_project(self, fixture: Path, jobs: dict[str, Any]) -> FixtureProject:
         shutil.rmtree(self.folder, ignore_errors=True)
-        project = FixtureProject(str(fixture), self.folder / "project", self.setting.tools, self.folder / "home")
+        project = FixtureProject(
+            str(fixture), self.folder / "project", self.setting.tools, self.folder / "home", executor="shell"
+        )
         project.use_pipeline(jobs, ["test"])
         return project
 
