@@ -1,28 +1,39 @@
-"""Stage 6: lint rules for component authors, run over files or a whole catalog."""
+"""Stage 6: lint rules for component authors, run over files or a whole catalog.
+
+Many files are linted as one batch (`lint_files`): ShellCheck checks the scripts of many
+files per process, on every core, while the next files are read and the other rules
+run; with a `FindingsCache`, a file whose findings are cached is not read at all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ci_catalog.catalog import discover_templates, load_catalog
 from ci_catalog.lint.context import CatalogContext, FileContext
 from ci_catalog.lint.suppress import drop_suppressed
-from ci_catalog.loading import LoadedFile, load_path, load_text
+from ci_catalog.loading import MAX_YAML_SIZE_BYTES, LoadedFile, load_bytes, load_path, load_text
 from ci_catalog.problems import Problem
 
 if TYPE_CHECKING:  # the configuration imports every rule: only linting should pay for that
+    from ci_catalog.lint.cache import FindingsCache
     from ci_catalog.lint.config import LintConfig
+    from ci_catalog.lint.shellcheck_runner import Outcome, Runner
+
+# A batch rule's scripts wait for ShellCheck at most this many batches deep: reading files
+# faster than ShellCheck checks them must not hold a whole large catalog in memory.
+BACKLOG_BATCHES = 2
 
 
 def lint_loaded(loaded: LoadedFile, config: LintConfig) -> list[Problem]:
     """Every enabled file rule over one loaded file, minus inline suppressions."""
-    if loaded.problems:
-        return list(loaded.problems)
-    problems: list[Problem] = []
-    for rule in config.enabled("file"):
-        problems.extend(rule.check(FileContext(loaded, rule.ID, config.severity_of(rule))))
-    return sort_problems(drop_suppressed(problems, loaded.text))
+    linter = _Linter(config)
+    linter.add(loaded)
+    return linter.finish()
 
 
 def lint_text(text: str, path: str, config: LintConfig | None = None) -> list[Problem]:
@@ -31,21 +42,150 @@ def lint_text(text: str, path: str, config: LintConfig | None = None) -> list[Pr
     return lint_loaded(load_text(text, path), config or LintConfig())
 
 
-def lint_file(path: Path, config: LintConfig) -> list[Problem]:
-    return lint_loaded(load_path(path), config)
+def lint_file(path: Path, config: LintConfig, cache: FindingsCache | None = None) -> list[Problem]:
+    return lint_files([path], config, cache)
 
 
-def lint_catalog(root: Path, config: LintConfig) -> list[Problem]:
+def lint_files(
+    paths: Iterable[Path],
+    config: LintConfig,
+    cache: FindingsCache | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[Problem]:
+    """The file rules over each file, as one batch; `progress` is called as each file is done."""
+    paths = list(paths)
+    linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
+    for path in paths:
+        linter.add_path(path)
+    return linter.finish()
+
+
+def lint_catalog(
+    root: Path, config: LintConfig, cache: FindingsCache | None = None, progress: Callable[[], None] | None = None
+) -> list[Problem]:
     """Catalog rules over the folder, then file rules over each component."""
     catalog = load_catalog(root)
     problems: list[Problem] = list(catalog.problems)
     files = sorted(path for path in (root / "templates").rglob("*") if path.is_file())
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), files)))
-    for path in discover_templates(root).values():
-        problems.extend(lint_file(path, config))
+    problems += lint_files(discover_templates(root).values(), config, cache, progress)
     return sort_problems(problems)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.line, p.column, p.code, p.message))
+
+
+@dataclass(eq=False)
+class _File:
+    """One file's findings as they come in: the rules that hand work to ShellCheck finish later."""
+
+    text: str  # for its suppression comments ("" when it did not load: nothing to suppress)
+    key: str | None
+    problems: list[Problem] = field(default_factory=list)
+    waiting: int = 0
+    sealed: bool = False
+
+
+class _Linter:
+    """Lints files one after another; batch rules (`prepare`/`findings`) share one Runner."""
+
+    def __init__(
+        self,
+        config: LintConfig,
+        cache: FindingsCache | None = None,
+        progress: Callable[[], None] | None = None,
+        expected_bytes: int = 0,
+    ) -> None:
+        self.config = config
+        self.cache = cache
+        self.progress = progress
+        self.rules = [(rule, config.severity_of(rule)) for rule in config.enabled("file")]
+        self.expected_bytes = expected_bytes
+        self.results: list[Problem] = []
+        self._runner: Runner | None = None
+
+    def runner(self, rule: ModuleType) -> Runner:
+        if self._runner is None:
+            from ci_catalog.lint.shellcheck_runner import Runner, default_workers
+
+            workers = default_workers()
+            # Small runs in as many batches as there are processes, large ones in batches of the most.
+            self._runner = Runner(rule.SHELL, workers=workers, batch_bytes=self.expected_bytes // workers)
+        return self._runner
+
+    def add_path(self, path: Path) -> None:
+        name = str(path)
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_YAML_SIZE_BYTES + 1)
+        except OSError:
+            self.add(load_path(path))  # the load problem says why
+            return
+        key = self.cache.key(name, raw) if self.cache is not None else None
+        if key is not None and self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                self._done(cached)
+                return
+        self.add(load_bytes(raw, name), key)
+
+    def add(self, loaded: LoadedFile, key: str | None = None) -> None:
+        entry = _File("" if loaded.problems else loaded.text, key)
+        if loaded.problems:
+            entry.problems = list(loaded.problems)
+        else:
+            context = FileContext(loaded)
+            for rule, severity in self.rules:
+                ctx = context.for_rule(rule.ID, severity)
+                if not hasattr(rule, "prepare"):
+                    entry.problems.extend(rule.check(ctx))
+                    continue
+                prepared = rule.prepare(ctx)
+                texts = prepared.texts
+                if not texts:
+                    entry.problems.extend(rule.findings(prepared, []))
+                    continue
+                entry.waiting += 1
+                self.runner(rule).submit(texts, self._collect(entry, rule, prepared))
+        entry.sealed = True
+        self._maybe_complete(entry)
+        if self._runner is not None:
+            self._runner.throttle(BACKLOG_BATCHES)
+
+    def finish(self) -> list[Problem]:
+        if self._runner is not None:
+            self._runner.wait()
+        return sort_problems(self.results)
+
+    def _collect(self, entry: _File, rule: ModuleType, prepared: object) -> Callable[[list[Outcome]], None]:
+        def done(outcomes: list[Outcome]) -> None:
+            entry.problems.extend(rule.findings(prepared, outcomes))
+            entry.waiting -= 1
+            self._maybe_complete(entry)
+
+        return done
+
+    def _maybe_complete(self, entry: _File) -> None:
+        if not entry.sealed or entry.waiting:
+            return
+        problems = entry.problems
+        if entry.text:
+            problems = drop_suppressed(problems, entry.text)
+        problems = sort_problems(problems)
+        if entry.key is not None and self.cache is not None:
+            self.cache.put(entry.key, problems)
+        self._done(problems)
+
+    def _done(self, problems: list[Problem]) -> None:
+        self.results.extend(problems)
+        if self.progress is not None:
+            self.progress()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
