@@ -10,6 +10,7 @@ from typing import Any
 
 from ci_catalog.catalog import load_catalog
 from ci_catalog.cimodel import component_context
+from ci_catalog.cli.progress import Progress
 from ci_catalog.emit import json_text, to_json, to_yaml
 from ci_catalog.lint import lint_catalog
 from ci_catalog.options import (
@@ -90,15 +91,22 @@ def check(args: argparse.Namespace) -> int:
         raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
     catalog = load_catalog(root)
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
+    progress = Progress(len(catalog.components))
+    progress.phase("validating")
     for component in catalog.components:
         for example in component.examples:
             options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
             report = validate_report(render_path(component.path, options))
             report.example = example.name
             reports.append(report)
-    from ci_catalog.lint.config import find_config  # it imports the rules: only `check` needs them
+        progress.advance()
+    from ci_catalog.lint.cache import findings_cache  # they import the rules: only `check` needs them
+    from ci_catalog.lint.config import find_config
 
-    findings = lint_catalog(root, find_config(root))
+    config = find_config(root)
+    progress.phase("linting")
+    findings = lint_catalog(root, config, None if args.no_cache else findings_cache(config), progress.advance)
+    progress.close()
     reports += _reports_by_file(findings)
     _print_reports(reports, args.format)
     if args.format == "text":

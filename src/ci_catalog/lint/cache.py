@@ -11,16 +11,20 @@ back whole is ignored and written again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ci_catalog
 from ci_catalog.problems import Problem
+
+if TYPE_CHECKING:
+    from ci_catalog.lint.config import LintConfig
 
 # Bump when what an entry holds changes.
 FORMAT = 1
@@ -41,6 +45,7 @@ def cache_folder() -> Path:
     return Path(xdg if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "ci-catalog"
 
 
+@functools.cache
 def harness_fingerprint() -> str:
     """The version, and the size and time of each source file: a development install
     changes without a new version, and its cache must not outlive the change."""
@@ -130,3 +135,15 @@ def _problems(data: Any, key: str) -> list[Problem]:
             raise ValueError("no such severity")
         problems.append(Problem(**item))
     return problems
+
+
+def findings_cache(config: LintConfig, folder: Path | None = None) -> FindingsCache:
+    """The cache for findings under `config`: its rules and their severities, and the
+    ShellCheck binary when the shellcheck rule runs."""
+    rules = sorted((rule.ID, config.severity_of(rule)) for rule in config.enabled("file"))
+    settings: dict[str, Any] = {"rules": rules}
+    if any(rule_id == "shellcheck" for rule_id, _ in rules):
+        from ci_catalog.lint.shellcheck_runner import find_shellcheck
+
+        settings["shellcheck"] = binary_fingerprint(find_shellcheck())
+    return FindingsCache(folder or cache_folder(), settings)
