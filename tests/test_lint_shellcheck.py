@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_catalog.lint import lint_text
+from ci_catalog.lint import lint_files, lint_text
 from ci_catalog.lint import shellcheck_runner as runner_module
 from ci_catalog.lint.config import LintConfig
 from ci_catalog.lint.predefined_variables import PREDEFINED_VARIABLES
@@ -438,7 +438,7 @@ def test_a_script_over_64_kib_is_not_handed_to_shellcheck(monkeypatch: pytest.Mo
     real = runner_module.Runner._spawn
 
     def spy(self: runner_module.Runner, batch: runner_module._Batch) -> runner_module._Process | None:
-        handed.extend(len(job.texts[index]) for job, index in batch.scripts)
+        handed.extend(len(job.texts[index]) for job, index, _ in batch.scripts)
         return real(self, batch)
 
     monkeypatch.setattr(runner_module.Runner, "_spawn", spy)
@@ -448,3 +448,26 @@ def test_a_script_over_64_kib_is_not_handed_to_shellcheck(monkeypatch: pytest.Mo
         "64 KiB handed to ShellCheck; split it into smaller scripts or move it to a file",
     ]
     assert len(handed) == 1 and handed[0] < 100  # the small job's script only
+
+
+def test_a_script_in_several_jobs_and_files_is_checked_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    handed: list[str] = []
+    real = runner_module.Runner._spawn
+
+    def spy(self: runner_module.Runner, batch: runner_module._Batch) -> runner_module._Process | None:
+        handed.extend(job.texts[index] for job, index, _ in batch.scripts)
+        return real(self, batch)
+
+    monkeypatch.setattr(runner_module.Runner, "_spawn", spy)
+    body = "a:\n  script: cd $CI_PROJECT_DIR\nb:\n  script: cd $CI_PROJECT_DIR\nc:\n  script: make\n"
+    paths = [tmp_path / "one.yml", tmp_path / "two.yml"]
+    for path in paths:
+        path.write_text(body, encoding="utf-8")
+    problems = lint_files(paths, LintConfig(select={"shellcheck"}))
+    assert [(Path(p.file).name, p.line, p.message) for p in problems] == [
+        ("one.yml", 2, SC2086),
+        ("one.yml", 4, SC2086),
+        ("two.yml", 2, SC2086),
+        ("two.yml", 4, SC2086),
+    ]
+    assert len(handed) == 2  # `cd $CI_PROJECT_DIR` and `make`, once each

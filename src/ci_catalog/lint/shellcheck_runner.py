@@ -15,6 +15,7 @@ script over `MAX_SCRIPT_BYTES` is not handed to ShellCheck at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -132,7 +133,7 @@ class _Job:
             self.done([outcome for outcome in self.outcomes if outcome is not None])
 
 
-Script = tuple[_Job, int]  # a job and the index of one of its scripts
+Script = tuple[_Job, int, bytes]  # a job, the index of one of its scripts, and the hash of its text
 
 
 @dataclass
@@ -179,6 +180,9 @@ class Runner:
         self._filling = _Batch(memory_mib=self.process_mib)
         self._waiting: deque[_Batch] = deque()
         self._running: list[_Process] = []
+        # Scripts of the same text (one shared snippet, one file linted twice) are checked once.
+        self._alike: dict[bytes, list[Script]] = {}
+        self._checked: dict[bytes, Outcome] = {}
 
     # --- the caller's side ------------------------------------------------------------
 
@@ -188,14 +192,20 @@ class Runner:
             done([])
             return
         for index, text in enumerate(job.texts):
-            size = len(text.encode("utf-8", "surrogatepass"))
+            data = text.encode("utf-8", "surrogatepass")
+            key = hashlib.blake2b(data, digest_size=16).digest()
             if self.executable is None:
                 job.record(index, Outcome(skipped=FAILED, reason=not_installed()))
-            elif size > MAX_SCRIPT_BYTES:
-                job.record(index, Outcome(skipped=TOO_LARGE, reason=too_large(size)))
+            elif len(data) > MAX_SCRIPT_BYTES:
+                job.record(index, Outcome(skipped=TOO_LARGE, reason=too_large(len(data))))
+            elif key in self._checked:
+                job.record(index, self._checked[key])
+            elif key in self._alike:  # the same text is being checked: its outcome is this one's
+                self._alike[key].append((job, index, key))
             else:
-                self._filling.scripts.append((job, index))
-                self._filling.size += size
+                self._alike[key] = []
+                self._filling.scripts.append((job, index, key))
+                self._filling.size += len(data)
         if self._filling.size >= self.batch_bytes:
             self._close_batch()
         self.poll()
@@ -259,7 +269,7 @@ class Runner:
     def _spawn(self, batch: _Batch) -> _Process | None:
         folder = tempfile.TemporaryDirectory(prefix="ci-catalog-")
         names = []
-        for number, (job, index) in enumerate(batch.scripts):
+        for number, (job, index, _) in enumerate(batch.scripts):
             name = f"{number}.sh"
             Path(folder.name, name).write_text(job.texts[index], encoding="utf-8", errors="surrogatepass")
             names.append(name)
@@ -281,8 +291,8 @@ class Runner:
             errors.close()
             folder.cleanup()
             reason = f"ShellCheck ({self.executable}) could not run: {error.strerror or error}"
-            for job, index in batch.scripts:
-                job.record(index, Outcome(skipped=FAILED, reason=reason))
+            for script in batch.scripts:
+                self._record(script, Outcome(skipped=FAILED, reason=reason))
             return None
         return _Process(batch, popen, folder, output, errors, time.monotonic())
 
@@ -311,8 +321,8 @@ class Runner:
             detail = (stderr or report).strip().splitlines()
             reason = f"ShellCheck failed (exit code {returncode})" + (f": {detail[0]}" if detail else "")
             outcomes = [Outcome(skipped=FAILED, reason=reason)] * len(scripts)
-        for (job, index), outcome in zip(scripts, outcomes, strict=True):
-            job.record(index, outcome)
+        for script, outcome in zip(scripts, outcomes, strict=True):
+            self._record(script, outcome)
 
     def _retry_or_skip(self, batch: _Batch, timed_out_: bool) -> None:
         """A batch ran out of memory or time: each of its scripts alone, with the whole budget;
@@ -322,11 +332,18 @@ class Runner:
             for script in reversed(batch.scripts):
                 self._waiting.appendleft(_Batch([script], batch.size, self.budget_mib))
             return
-        ((job, index),) = batch.scripts
+        (script,) = batch.scripts
         if timed_out_:
-            job.record(index, Outcome(skipped=TIMED_OUT, reason=timed_out(self.timeout)))
+            self._record(script, Outcome(skipped=TIMED_OUT, reason=timed_out(self.timeout)))
         else:
-            job.record(index, Outcome(skipped=TOO_LARGE, reason=out_of_memory()))
+            self._record(script, Outcome(skipped=TOO_LARGE, reason=out_of_memory()))
+
+    def _record(self, script: Script, outcome: Outcome) -> None:
+        job, index, key = script
+        self._checked[key] = outcome
+        job.record(index, outcome)
+        for other, other_index, _ in self._alike.pop(key, []):
+            other.record(other_index, outcome)
 
 
 def _address_space_limit(memory_mib: int) -> Callable[[], None] | None:
