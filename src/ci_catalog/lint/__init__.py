@@ -111,8 +111,8 @@ class _Linter:
             from ci_catalog.lint.shellcheck_runner import Runner, default_workers
 
             workers = default_workers()
-            # Small runs in as many batches as there are processes, large ones in batches of the most.
-            self._runner = Runner(rule.SHELL, workers=workers, batch_bytes=self.expected_bytes // workers)
+            # Scripts are about half of a file: four batches a process, so that all end about together.
+            self._runner = Runner(rule.SHELL, workers=workers, batch_bytes=self.expected_bytes // (8 * workers))
         return self._runner
 
     def add_path(self, path: Path) -> None:

@@ -38,9 +38,9 @@ MIN_PROCESS_MIB = 48
 # only after 10 s. The largest script of the real components is 15 KiB.
 MAX_SCRIPT_BYTES = 64 * 1024
 TIMEOUT_SECONDS = 60.0
-# A batch is closed once it holds this much script text (or, for a small run, its share of
-# the cores); batches of about this size cost little more than their checking.
-MAX_BATCH_BYTES = 128 * 1024
+# A batch is closed once it holds this much script text, or less for a small run, so that
+# the processes share the work evenly to the end; a process costs ShellCheck ~6 ms to start.
+MAX_BATCH_BYTES = 32 * 1024
 MIN_BATCH_BYTES = 4 * 1024
 _EXIT_OUT_OF_MEMORY = 251  # the GHC runtime's exit code when an allocation fails
 
@@ -206,8 +206,8 @@ class Runner:
                 self._alike[key] = []
                 self._filling.scripts.append((job, index, key))
                 self._filling.size += len(data)
-        if self._filling.size >= self.batch_bytes:
-            self._close_batch()
+                if self._filling.size >= self.batch_bytes:
+                    self._close_batch()
         self.poll()
 
     def check(self, texts: Sequence[str]) -> list[Outcome]:
