@@ -286,13 +286,20 @@ def meta(repeat: int) -> dict[str, Any]:
         "repetitions": repeat,
         "tools": {
             "python": platform.python_version(),
-            "shellcheck": version(shellcheck, "--version").split("version: ")[-1] if shellcheck else "missing",
+            "shellcheck": _shellcheck_version(shellcheck),
             "jsonschema": metadata.version("jsonschema"),
             "jsonschema-rs": metadata.version("jsonschema-rs"),
             "check-jsonschema": version(BIN / "check-jsonschema", "--version").split()[-1],
             "gitlab-ci-local": version(GITLAB_CI_LOCAL, "--version") if GITLAB_CI_LOCAL.exists() else "missing",
         },
     }
+
+
+def _shellcheck_version(executable: str | None) -> str:
+    if executable is None:
+        return "missing"
+    report = subprocess.run([executable, "--version"], capture_output=True, text=True, check=False).stdout
+    return next((line.split(":", 1)[1].strip() for line in report.splitlines() if line.startswith("version:")), "?")
 
 
 def goals(results: dict[str, Any]) -> list[dict[str, Any]]:

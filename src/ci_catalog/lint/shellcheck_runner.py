@@ -1,6 +1,6 @@
 """ShellCheck over many scripts at once: in batches, on the machine's cores, under a memory cap.
 
-A ShellCheck process checks a whole batch of scripts (one file each), so it starts once
+A ShellCheck process checks a whole batch of scripts (a file each), so it starts once
 per batch, not once per component, and several batches run at a time. The caller goes
 on with its own work while they run: processes write to files rather than pipes, so a
 long report never waits for a reader, and `poll` collects whatever has finished.
@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import IO
 
 # All ShellCheck processes of one run together, so that a run stays within its memory
-# goal (200 MB with the harness's own ~50 MB). The largest real component script needs
-# about 35 MiB of address space; each process gets at least MIN_PROCESS_MIB.
+# goal (200 MB with the harness's own ~50 MB). ShellCheck needs 48 MiB of address space
+# (35 MiB resident) for the largest real component script; each process gets at least that.
 MEMORY_BUDGET_MIB = 144
 MIN_PROCESS_MIB = 48
 # A script this long is not handed to ShellCheck: 15,000 plain commands outgrow the budget
