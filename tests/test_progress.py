@@ -86,8 +86,7 @@ def test_check_on_a_terminal_shows_components_done_out_of_the_total() -> None:
         os.close(controller)
     text = shown.decode()
     components = len(list((ROOT / "templates").glob("*/template.yml")))
-    assert f"\rvalidating {components}/{components} components" in text
-    assert f"\rlinting {components}/{components} components" in text
+    assert f"\rchecking {components}/{components} components" in text
     assert text.endswith("\r\x1b[K")  # the line is gone before the report
     assert done.stdout.endswith("0 lint findings\n")
 

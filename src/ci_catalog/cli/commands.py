@@ -12,7 +12,7 @@ from ci_catalog.catalog import load_catalog
 from ci_catalog.cimodel import component_context
 from ci_catalog.cli.progress import Progress
 from ci_catalog.emit import json_text, to_json, to_yaml
-from ci_catalog.lint import lint_catalog
+from ci_catalog.lint import start_lint_catalog
 from ci_catalog.options import (
     OptionError,
     parse_input_flags,
@@ -91,21 +91,22 @@ def check(args: argparse.Namespace) -> int:
         raise OptionError(f"{root}: no templates/ folder here; run it in a catalog or name one")
     catalog = load_catalog(root)
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
+    from ci_catalog.lint.cache import findings_cache  # they import the rules: only `check` needs them
+    from ci_catalog.lint.config import find_config
+
+    config = find_config(root)
     progress = Progress(len(catalog.components))
-    progress.phase("validating")
+    progress.phase("checking")
+    # ShellCheck checks the job scripts in processes of its own while the examples are validated.
+    lint = start_lint_catalog(root, config, None if args.no_cache else findings_cache(config), progress.advance)
     for component in catalog.components:
         for example in component.examples:
             options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
             report = validate_report(render_path(component.path, options))
             report.example = example.name
             reports.append(report)
-        progress.advance()
-    from ci_catalog.lint.cache import findings_cache  # they import the rules: only `check` needs them
-    from ci_catalog.lint.config import find_config
-
-    config = find_config(root)
-    progress.phase("linting")
-    findings = lint_catalog(root, config, None if args.no_cache else findings_cache(config), progress.advance)
+        lint.poll()
+    findings = lint.finish()
     progress.close()
     reports += _reports_by_file(findings)
     _print_reports(reports, args.format)

@@ -53,24 +53,66 @@ def lint_files(
     progress: Callable[[], None] | None = None,
 ) -> list[Problem]:
     """The file rules over each file, as one batch; `progress` is called as each file is done."""
-    paths = list(paths)
-    linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
-    for path in paths:
-        linter.add_path(path)
-    return linter.finish()
+    return start_lint_files(paths, config, cache, progress).finish()
 
 
 def lint_catalog(
     root: Path, config: LintConfig, cache: FindingsCache | None = None, progress: Callable[[], None] | None = None
 ) -> list[Problem]:
     """Catalog rules over the folder, then file rules over each component."""
+    return start_lint_catalog(root, config, cache, progress).finish()
+
+
+class LintRun:
+    """Linting that ShellCheck may still be busy with: the caller can do other work meanwhile,
+    calling `poll` now and then so that finished processes hand over and waiting ones start;
+    `finish` waits for the rest and gives every finding."""
+
+    def __init__(self, linter: _Linter, problems: list[Problem]) -> None:
+        self._linter = linter
+        self._problems = problems
+
+    def poll(self) -> None:
+        self._linter.poll()
+
+    def finish(self) -> list[Problem]:
+        return sort_problems(self._problems + self._linter.finish())
+
+
+def start_lint_files(
+    paths: Iterable[Path],
+    config: LintConfig,
+    cache: FindingsCache | None = None,
+    progress: Callable[[], None] | None = None,
+) -> LintRun:
+    """`lint_files`, returning once every file is read and its scripts are handed to ShellCheck."""
+    return _start(list(paths), config, cache, progress, [])
+
+
+def start_lint_catalog(
+    root: Path, config: LintConfig, cache: FindingsCache | None = None, progress: Callable[[], None] | None = None
+) -> LintRun:
+    """`lint_catalog`, returning once every component is read and its scripts are handed to ShellCheck."""
     catalog = load_catalog(root)
     problems: list[Problem] = list(catalog.problems)
     files = sorted(path for path in (root / "templates").rglob("*") if path.is_file())
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), files)))
-    problems += lint_files(discover_templates(root).values(), config, cache, progress)
-    return sort_problems(problems)
+    return _start(list(discover_templates(root).values()), config, cache, progress, problems)
+
+
+def _start(
+    paths: list[Path],
+    config: LintConfig,
+    cache: FindingsCache | None,
+    progress: Callable[[], None] | None,
+    problems: list[Problem],
+) -> LintRun:
+    linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
+    for path in paths:
+        linter.add_path(path)
+    linter.poll(flush=True)
+    return LintRun(linter, problems)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
@@ -153,6 +195,12 @@ class _Linter:
         self._maybe_complete(entry)
         if self._runner is not None:
             self._runner.throttle(BACKLOG_BATCHES)
+
+    def poll(self, flush: bool = False) -> None:
+        """Let ShellCheck's finished processes hand over and waiting batches start (with `flush`,
+        the batch being filled too)."""
+        if self._runner is not None:
+            self._runner.poll(flush)
 
     def finish(self) -> list[Problem]:
         if self._runner is not None:

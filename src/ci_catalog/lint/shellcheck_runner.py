@@ -217,8 +217,11 @@ class Runner:
         self.wait()
         return result
 
-    def poll(self) -> None:
-        """Collect the processes that have finished, and start what the budget allows."""
+    def poll(self, flush: bool = False) -> None:
+        """Collect the processes that have finished, and start what the budget allows (with
+        `flush`, the batch being filled too: no more scripts may come for a while)."""
+        if flush:
+            self._close_batch()
         for process in list(self._running):
             returncode = process.popen.poll()
             if returncode is None and time.monotonic() - process.started > self.timeout:
