@@ -9,6 +9,7 @@ on the script line in the component. `shellcheck_runner` runs ShellCheck over th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,14 +31,24 @@ SECTION_OF = {
 
 @dataclass
 class ScriptItem:
-    """One string of a script, with where each of its characters is written."""
+    """One string of a script, with where each of its characters is written.
+
+    Where the characters are (`source`) is worked out only for an item ShellCheck has a
+    finding on: most items have none, and aligning a value with the file costs more than
+    the rest of building the script.
+    """
 
     path: tuple[Any, ...]
-    source: ScalarSource
+    text: str
+    marks: Marks
+    lines: list[str]
 
-    @property
-    def text(self) -> str:
-        return self.source.text
+    @functools.cached_property
+    def source(self) -> ScalarSource:
+        span = self.marks.span(self.path)
+        if span is None:  # from an input's value (an array spliced into the list)
+            return ScalarSource(self.text, self.marks.find(self.path))
+        return scalar_source(self.text, span, self.lines, rendered=True)
 
 
 @dataclass
@@ -87,10 +98,7 @@ def scripts_of(data: dict[str, Any], marks: Marks, lines: list[str]) -> list[Scr
 
 
 def _item(line: ScriptLine, marks: Marks, lines: list[str]) -> ScriptItem:
-    span = marks.span(line.path)
-    if span is None:  # from an input's value (an array spliced into the list)
-        return ScriptItem(line.path, ScalarSource(line.text, marks.find(line.path)))
-    return ScriptItem(line.path, scalar_source(line.text, span, lines, rendered=True))
+    return ScriptItem(line.path, line.text, marks, lines)
 
 
 def _names(value: Any) -> set[str]:
