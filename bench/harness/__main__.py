@@ -280,7 +280,8 @@ def meta(repeat: int) -> dict[str, Any]:
     return {
         "date": datetime.date.today().isoformat(),
         "commit": git("rev-parse", "HEAD"),
-        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # The results of an earlier run are not a change to what is measured.
+        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")),
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "load_average": os.getloadavg(),
         "repetitions": repeat,
