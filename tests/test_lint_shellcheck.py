@@ -471,3 +471,16 @@ def test_a_script_in_several_jobs_and_files_is_checked_once(monkeypatch: pytest.
         ("two.yml", 4, SC2086),
     ]
     assert len(handed) == 2  # `cd $CI_PROJECT_DIR` and `make`, once each
+
+
+def test_a_script_string_of_two_megabytes_is_one_finding_and_lint_stays_small(tmp_path: Path) -> None:
+    """A 1.9 MB script line: ShellCheck took 6.5 s and 382 MB for it, and reading it 228 MiB."""
+    path = tmp_path / "ci.yml"
+    path.write_text("test:\n  script:\n    - echo " + "x" * 1_900_000 + "\n", encoding="utf-8")
+    code, out, peak = lint_in_child(path)
+    assert code == 1
+    assert out.startswith(
+        f"{path}:3:7: warning: [shellcheck] The `script` of job `test` was not checked, as it is too large to "
+        "check: at 1855 KiB it is over the 64 KiB handed to ShellCheck"
+    )
+    assert peak < 200 * MIB
