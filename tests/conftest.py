@@ -3,6 +3,7 @@ running a module's tests with each YAML parser."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,18 @@ def cli(capsys: pytest.CaptureFixture[str]):
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def _cache_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("ci-catalog-cache")
+    return (root / str(number) for number in itertools.count())
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_folder(monkeypatch: pytest.MonkeyPatch, _cache_folders: Iterator[Path]) -> None:
+    """Each test its own findings cache (made when first written), never the user's ~/.cache."""
+    monkeypatch.setenv("CI_CATALOG_CACHE_DIR", str(next(_cache_folders)))
 
 
 _running: list[pytest.Item] = []

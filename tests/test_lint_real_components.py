@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ci_catalog.lint import lint_file
+from ci_catalog.lint import lint_file, lint_files, shellcheck_runner, sort_problems
+from ci_catalog.lint.cache import findings_cache
 from ci_catalog.lint.config import LintConfig
-from conftest import SHARED, shared_path
+from conftest import ROOT, SHARED, shared_path
 
 # GitLab's schema tests and third-party components are other people's files, in ../shared.
 pytestmark = pytest.mark.shared_data
@@ -58,3 +59,24 @@ def test_findings_match_the_golden_summary(findings: dict[str, dict[str, int]]) 
     if os.environ.get("CI_CATALOG_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(findings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     assert findings == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_findings_are_the_same_cached_or_not_in_parallel_or_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real components and this catalog's: one batch over every core, each file alone
+    with one ShellCheck at a time, a cold cache and a warm one all give the same findings."""
+    paths = sorted(shared_path("real-components").glob("*/templates/**/*.yml")) + sorted(
+        (ROOT / "templates").glob("*/template.yml")
+    )
+    config = LintConfig()
+    together = lint_files(paths, config)
+    cold = findings_cache(config, tmp_path)
+    cached = lint_files(paths, config, cold)
+    warm = findings_cache(config, tmp_path)
+    from_cache = lint_files(paths, config, warm)
+    monkeypatch.setattr(shellcheck_runner, "default_workers", lambda: 1)
+    alone = sort_problems([problem for path in paths for problem in lint_file(path, config)])
+    assert (cold.hits, warm.hits) == (0, len(paths))
+    assert sum(problem.code == "shellcheck" for problem in together) > 100
+    assert together == cached == from_cache == alone

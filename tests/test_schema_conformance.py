@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from ci_catalog.schema import gitlab_ci_validator, is_valid, schema_errors, validate_document
+from ci_catalog.schema import as_json, fast_verdict, gitlab_ci_validator, is_valid, schema_errors, validate_document
 from ci_catalog.yamlread import Document, YamlError, read_document
 from conftest import SHARED, shared_path
 
@@ -209,3 +209,15 @@ def test_unknown_keyword_is_placed_at_its_key_whatever_its_spelling(
     assert key in document.data["lint"]
     [problem] = validate_document(document.data, document.marks, "ci.yml")
     assert (problem.line, problem.column, problem.json_path) == (4, 3, f"lint.{key}")
+
+
+# --- the fast validator -------------------------------------------------------------------
+
+
+def test_jsonschema_rs_gives_jsonschemas_verdict_on_every_case_it_decides() -> None:
+    """Where jsonschema-rs decides (printable ASCII documents), it says what jsonschema says."""
+    shared_path("conformance", "schema-tests", "manifest.tsv")
+    cases = [param.values[0] for param in _cases() if param.values[0] is not None]
+    verdicts = {case.id: (fast_verdict(_document(case)), gitlab_ci_validator().is_valid(as_json(_document(case)))) for case in cases}
+    assert [name for name, (fast, slow) in verdicts.items() if fast is not None and fast != slow] == []
+    assert sum(fast is not None for fast, _ in verdicts.values()) >= 0.95 * len(cases)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +42,17 @@ def render_documents(root: Path, folder: Path) -> list[Document]:
     return documents
 
 
+# The first line of a literal block script (`- |` or `script: |`) and its indentation.
+BLOCK_SCRIPT = re.compile(r"^(\s*(?:- |[\w-]+: )\|[-+]?[ \t]*\n)([ \t]+)", re.MULTILINE)
+
+
 def synthetic_catalog(source: Path, target: Path, size: int) -> Path:
-    """A catalog of `size` components, copies of `source`'s components in turn, each with its first example."""
+    """A catalog of `size` components, copies of `source`'s components in turn, each with its first example.
+
+    Each copy's block scripts start with a comment naming the copy, so that its scripts
+    are its own: a run that checks a script once for all copies of it does not get the
+    other copies for free.
+    """
     manifest = yaml.safe_load((source / "catalog.yml").read_text(encoding="utf-8"))
     originals = sorted(manifest["components"])
     components = {}
@@ -51,9 +61,9 @@ def synthetic_catalog(source: Path, target: Path, size: int) -> Path:
         name = f"c{number:04d}-{original}"
         folder = target / "templates" / name
         folder.mkdir(parents=True)
-        folder.joinpath("template.yml").write_text(
-            (source / "templates" / original / "template.yml").read_text(encoding="utf-8"), encoding="utf-8"
-        )
+        text = (source / "templates" / original / "template.yml").read_text(encoding="utf-8")
+        named = BLOCK_SCRIPT.sub(lambda match, name=name: f"{match[1]}{match[2]}# {name}\n{match[2]}", text)
+        folder.joinpath("template.yml").write_text(named, encoding="utf-8")
         # Only the first example input set: a manifest of 1,000 components with all of theirs
         # is more than GitLab's limit on a parsed YAML file, which ci-catalog applies too.
         entry = manifest["components"][original]

@@ -9,8 +9,6 @@ decimal text GMP (gmpy2) writes in linear time. Smaller ones stay plain ints.
 
 from __future__ import annotations
 
-import gmpy2
-
 # An int of at most this many bits has fewer than 4,300 decimal digits (Python's limit).
 _PRINTABLE_BITS = 14_000
 # Decimal text this long or longer is parsed by GMP (Python's `int` refuses 4,301 digits).
@@ -23,6 +21,8 @@ class BigInteger(int):
     __slots__ = ()
 
     def __str__(self) -> str:
+        import gmpy2  # here: importing it reads package metadata, 0.1 s that only long integers need
+
         return str(gmpy2.mpz(self).digits())
 
     __repr__ = __str__
@@ -41,5 +41,7 @@ def integer(value: int) -> int:
 def parse_digits(digits: str, base: int = 10) -> int:
     """Unsigned digits in `base` (2, 8, 10 or 16), of any length, in linear time."""
     if base == 10 and len(digits) >= _GMP_DIGITS:
+        import gmpy2
+
         return integer(int(gmpy2.mpz(digits, 10)))
     return integer(int(digits, base))  # the power-of-two bases have no limit

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
-from ci_catalog.cli import browse_command, commands, expand_options, versions_command
+from ci_catalog.cli import commands, expand_options, versions_command
 from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.report import FORMATS
@@ -54,6 +54,7 @@ def _add_lint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="a component, a pipeline file or a catalog folder")
     parser.add_argument("--format", choices=tuple(FORMATS), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    _add_no_cache(parser)
     parser.set_defaults(run=_lazy("lint_command", "lint"))
 
 
@@ -82,7 +83,17 @@ def _add_validate(parser: argparse.ArgumentParser) -> None:
 def _add_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", nargs="?", default=".", help="the catalog folder (default: here)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    _add_no_cache(parser)
     parser.set_defaults(run=commands.check)
+
+
+def _add_no_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="lint every file again, neither reading nor writing the findings cache "
+        "($CI_CATALOG_CACHE_DIR, else $XDG_CACHE_HOME/ci-catalog, else ~/.cache/ci-catalog)",
+    )
 
 
 def _add_resolve(parser: argparse.ArgumentParser) -> None:
@@ -124,26 +135,26 @@ def _add_release(parser: argparse.ArgumentParser) -> None:
 def _add_list(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", nargs="?", default=".", help="the catalog folder (default: here)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.set_defaults(run=browse_command.list_components)
+    parser.set_defaults(run=_lazy("browse_command", "list_components"))
 
 
 def _add_show(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="a component name (see `ci-catalog list`)")
     parser.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    parser.set_defaults(run=browse_command.show)
+    parser.set_defaults(run=_lazy("browse_command", "show"))
 
 
 def _add_docs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", nargs="?", default=".", help="the catalog folder (default: here)")
     parser.add_argument("--check", action="store_true", help="write nothing; fail when a page is missing or stale")
-    parser.set_defaults(run=browse_command.docs)
+    parser.set_defaults(run=_lazy("browse_command", "docs"))
 
 
 def _add_site(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="OUT", help="the folder to write the site to (replaced whole)")
     parser.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
-    parser.set_defaults(run=browse_command.build_site)
+    parser.set_defaults(run=_lazy("browse_command", "build_site"))
 
 
 _REMOTE_TOKEN_HELP = (
@@ -185,7 +196,8 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     """A subcommand whose module is imported only when it runs: python-gitlab, gql and httpx
-    take ~0.3 s to import, and the lint rules are many; only `remote` and `lint`/`rules` should pay."""
+    take ~0.3 s to import, the lint rules are many, and the catalog's pages need the browse package; only
+    the commands that use them should pay."""
 
     def run(args: argparse.Namespace) -> int:
         return int(getattr(importlib.import_module(f"ci_catalog.cli.{module}"), function)(args))

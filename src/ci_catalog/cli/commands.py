@@ -11,10 +11,11 @@ from typing import Any
 
 from ci_catalog.catalog import load_catalog
 from ci_catalog.cimodel import component_context
+from ci_catalog.cli.progress import Progress
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.functions import FEATURE_FLAGS
-from ci_catalog.lint import lint_catalog
+from ci_catalog.lint import start_lint_catalog
 from ci_catalog.loading import STDIN, load_source
 from ci_catalog.options import (
     parse_input_flags,
@@ -112,16 +113,25 @@ def check(args: argparse.Namespace) -> int:
         raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
     catalog = load_catalog(root)
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
+    from ci_catalog.lint.cache import findings_cache  # they import the rules: only `check` needs them
+    from ci_catalog.lint.config import find_config
+
+    config = find_config(root)
+    progress = Progress(len(catalog.components))
+    progress.phase("checking")
+    # ShellCheck checks the job scripts in processes of its own while the examples are validated.
+    lint = start_lint_catalog(root, config, None if args.no_cache else findings_cache(config), progress.advance)
     for component in catalog.components:
         for example in component.examples:
             options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
             report = validate_report(render_path(component.path, options))
             report.example = example.name
             reports.append(report)
-    from ci_catalog.lint.config import find_config  # it imports the rules: only `check` needs them
+        lint.poll()
+    findings = lint.finish()
+    progress.close()
     from ci_catalog.lint.rules import RULES_BY_ID
 
-    findings = lint_catalog(root, find_config(root))
     reports += _reports_by_file(findings)
     _print_reports(reports, args.format, RULES_BY_ID)
     if args.format == "text":

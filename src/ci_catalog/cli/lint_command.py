@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
-from ci_catalog.catalog import template_files
+from ci_catalog.catalog import discover_templates, template_files
+from ci_catalog.cli.progress import Progress
 from ci_catalog.exits import Exit, UsageError
-from ci_catalog.lint import lint_catalog, lint_file, sort_problems, unique_problems
+from ci_catalog.lint import lint_catalog, lint_files, sort_problems, unique_problems
+from ci_catalog.lint.cache import FindingsCache, findings_cache
 from ci_catalog.lint.config import LintConfig, find_config
 from ci_catalog.lint.rules import ALL_RULES, RULES_BY_ID, get_rule
 from ci_catalog.problems import Problem
@@ -16,25 +19,53 @@ from ci_catalog.report import FORMATS, Report
 from ci_catalog.writing import write_text
 
 
-def lint_targets(paths: list[str]) -> tuple[list[Problem], list[str]]:
-    """Findings for each path (a catalog folder, or a file), and the files looked at."""
-    problems: list[Problem] = []
-    checked: list[str] = []
+def lint_targets(paths: list[str], cache: bool = False) -> tuple[list[Problem], list[str]]:
+    """Findings for each path (a catalog folder, or a file), and the files looked at.
+
+    Files under one configuration are linted as one batch; with `cache`, findings come
+    from and go to the findings cache.
+    """
+    targets: list[tuple[Path, LintConfig]] = []
     for name in paths or ["."]:
         path = Path(name)
-        config = _config_for(path)
-        if path.is_dir():
-            if not (path / "templates").is_dir():
-                raise UsageError(f"{path}: not a catalog (no templates/ folder); name a component file instead")
-            problems += lint_catalog(path, config)
-            checked += [str(file) for file in template_files(path).files if file.suffix == ".yml"]
-        elif path.is_file():
-            problems += lint_file(path, config)
-            checked.append(str(path))
-        else:
+        if path.is_dir() and not (path / "templates").is_dir():
+            raise UsageError(f"{path}: not a catalog (no templates/ folder); name a component file instead")
+        if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
-        problems += config.problems
+        targets.append((path, _config_for(path)))
+    progress = Progress(sum(len(discover_templates(path)) if path.is_dir() else 1 for path, _ in targets), "files")
+    progress.phase("linting")
+    found: dict[int, list[Problem]] = {}
+    checked: list[str] = []
+    try:
+        for number, (path, config) in enumerate(targets):
+            if path.is_dir():
+                found[number] = lint_catalog(path, config, _cache(config, cache), progress.advance)
+                checked += [str(file) for file in template_files(path).files if file.suffix == ".yml"]
+            else:
+                checked.append(str(path))
+        files = [(number, path, config) for number, (path, config) in enumerate(targets) if not path.is_dir()]
+        for config in _distinct(config for _, _, config in files):
+            group = {str(path): number for number, path, same in files if same == config}
+            for problem in lint_files(map(Path, group), config, _cache(config, cache), progress.advance):
+                found.setdefault(group[problem.file], []).append(problem)
+    finally:
+        progress.close()
+    problems = [problem for number in sorted(found) for problem in found[number]]
+    problems += [problem for _, config in targets for problem in config.problems]
     return sort_problems(unique_problems(problems)), checked
+
+
+def _cache(config: LintConfig, enabled: bool) -> FindingsCache | None:
+    return findings_cache(config) if enabled else None
+
+
+def _distinct(configs: Iterable[LintConfig]) -> list[LintConfig]:
+    found: list[LintConfig] = []
+    for config in configs:
+        if config not in found:
+            found.append(config)
+    return found
 
 
 def _config_for(path: Path) -> LintConfig:
@@ -42,7 +73,7 @@ def _config_for(path: Path) -> LintConfig:
 
 
 def lint(args: argparse.Namespace) -> int:
-    problems, checked = lint_targets(args.paths)
+    problems, checked = lint_targets(args.paths, cache=not args.no_cache)
     output = FORMATS[args.format](Report(problems, checked, RULES_BY_ID))
     if args.output:
         write_text(Path(args.output), output)

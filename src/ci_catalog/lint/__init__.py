@@ -1,29 +1,40 @@
-"""Stage 6: lint rules for component authors, run over files or a whole catalog."""
+"""Stage 6: lint rules for component authors, run over files or a whole catalog.
+
+Many files are linted as one batch (`lint_files`): ShellCheck checks the scripts of many
+files per process, on every core, while the next files are read and the other rules
+run; with a `FindingsCache`, a file whose findings are cached is not read at all.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ci_catalog.catalog import load_catalog
 from ci_catalog.lint.context import CatalogContext, FileContext
 from ci_catalog.lint.suppress import drop_suppressed
-from ci_catalog.loading import LoadedFile, load_path, load_text
+from ci_catalog.loading import MAX_YAML_SIZE_BYTES, LoadedFile, load_bytes, load_path, load_text
 from ci_catalog.problems import Problem
 
 if TYPE_CHECKING:  # the configuration imports every rule: only linting should pay for that
+    from ci_catalog.lint.cache import FindingsCache
     from ci_catalog.lint.config import LintConfig
+    from ci_catalog.lint.shellcheck_runner import Outcome, Runner
+
+# A batch rule's scripts wait for ShellCheck at most this many batches deep: reading files
+# faster than ShellCheck checks them must not hold a whole large catalog in memory.
+BACKLOG_BATCHES = 2
 
 
 def lint_loaded(loaded: LoadedFile, config: LintConfig) -> list[Problem]:
     """Every enabled file rule over one loaded file, minus inline suppressions."""
-    if loaded.problems:
-        return list(loaded.problems)
-    problems: list[Problem] = []
-    for rule in config.enabled("file"):
-        problems.extend(rule.check(FileContext(loaded, rule.ID, config.severity_of(rule))))
-    return sort_problems(drop_suppressed(problems, loaded.text))
+    linter = _Linter(config)
+    linter.add(loaded)
+    return linter.finish()
 
 
 def lint_text(text: str, path: str, config: LintConfig | None = None) -> list[Problem]:
@@ -32,19 +43,76 @@ def lint_text(text: str, path: str, config: LintConfig | None = None) -> list[Pr
     return lint_loaded(load_text(text, path), config or LintConfig())
 
 
-def lint_file(path: Path, config: LintConfig) -> list[Problem]:
-    return lint_loaded(load_path(path), config)
+def lint_file(path: Path, config: LintConfig, cache: FindingsCache | None = None) -> list[Problem]:
+    return lint_files([path], config, cache)
 
 
-def lint_catalog(root: Path, config: LintConfig) -> list[Problem]:
+def lint_files(
+    paths: Iterable[Path],
+    config: LintConfig,
+    cache: FindingsCache | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[Problem]:
+    """The file rules over each file, as one batch; `progress` is called as each file is done."""
+    return start_lint_files(paths, config, cache, progress).finish()
+
+
+def lint_catalog(
+    root: Path, config: LintConfig, cache: FindingsCache | None = None, progress: Callable[[], None] | None = None
+) -> list[Problem]:
     """Catalog rules over the folder, then file rules over each component."""
+    return start_lint_catalog(root, config, cache, progress).finish()
+
+
+class LintRun:
+    """Linting that ShellCheck may still be busy with: the caller can do other work meanwhile,
+    calling `poll` now and then so that finished processes hand over and waiting ones start;
+    `finish` waits for the rest and gives every finding."""
+
+    def __init__(self, linter: _Linter, problems: list[Problem]) -> None:
+        self._linter = linter
+        self._problems = problems
+
+    def poll(self) -> None:
+        self._linter.poll()
+
+    def finish(self) -> list[Problem]:
+        return sort_problems(self._problems + self._linter.finish())
+
+
+def start_lint_files(
+    paths: Iterable[Path],
+    config: LintConfig,
+    cache: FindingsCache | None = None,
+    progress: Callable[[], None] | None = None,
+) -> LintRun:
+    """`lint_files`, returning once every file is read and its scripts are handed to ShellCheck."""
+    return _start(list(paths), config, cache, progress, [])
+
+
+def start_lint_catalog(
+    root: Path, config: LintConfig, cache: FindingsCache | None = None, progress: Callable[[], None] | None = None
+) -> LintRun:
+    """`lint_catalog`, returning once every component is read and its scripts are handed to ShellCheck."""
     catalog = load_catalog(root)
     problems = unique_problems(catalog.problems + config.problems)
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), catalog.files)))
-    for component in catalog.components:
-        problems.extend(lint_file(component.path, config))
-    return sort_problems(problems)
+    return _start([component.path for component in catalog.components], config, cache, progress, problems)
+
+
+def _start(
+    paths: list[Path],
+    config: LintConfig,
+    cache: FindingsCache | None,
+    progress: Callable[[], None] | None,
+    problems: list[Problem],
+) -> LintRun:
+    linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
+    for path in paths:
+        linter.add_path(path)
+    linter.poll(flush=True)
+    return LintRun(linter, problems)
 
 
 def unique_problems(problems: list[Problem]) -> list[Problem]:
@@ -57,3 +125,123 @@ def unique_problems(problems: list[Problem]) -> list[Problem]:
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.line, p.column, p.code, p.message))
+
+
+@dataclass(eq=False)
+class _File:
+    """One file's findings as they come in: the rules that hand work to ShellCheck finish later."""
+
+    text: str  # for its suppression comments ("" when it did not load: nothing to suppress)
+    key: str | None
+    problems: list[Problem] = field(default_factory=list)
+    waiting: int = 0
+    sealed: bool = False
+
+
+class _Linter:
+    """Lints files one after another; batch rules (`prepare`/`findings`) share one Runner."""
+
+    def __init__(
+        self,
+        config: LintConfig,
+        cache: FindingsCache | None = None,
+        progress: Callable[[], None] | None = None,
+        expected_bytes: int = 0,
+    ) -> None:
+        self.config = config
+        self.cache = cache
+        self.progress = progress
+        self.rules = [(rule, config.severity_of(rule)) for rule in config.enabled("file")]
+        self.expected_bytes = expected_bytes
+        self.results: list[Problem] = []
+        self._runner: Runner | None = None
+
+    def runner(self, rule: ModuleType) -> Runner:
+        if self._runner is None:
+            from ci_catalog.lint.shellcheck_runner import Runner, default_workers
+
+            workers = default_workers()
+            # Scripts are about half of a file: four batches a process, so that all end about together.
+            self._runner = Runner(rule.SHELL, workers=workers, batch_bytes=self.expected_bytes // (8 * workers))
+        return self._runner
+
+    def add_path(self, path: Path) -> None:
+        name = str(path)
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_YAML_SIZE_BYTES + 1)
+        except OSError:
+            self.add(load_path(path))  # the load problem says why
+            return
+        key = self.cache.key(name, raw) if self.cache is not None else None
+        if key is not None and self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                self._done(cached)
+                return
+        self.add(load_bytes(raw, name), key)
+
+    def add(self, loaded: LoadedFile, key: str | None = None) -> None:
+        entry = _File("" if loaded.problems else loaded.text, key)
+        if loaded.problems:
+            entry.problems = list(loaded.problems)
+        else:
+            context = FileContext(loaded)
+            for rule, severity in self.rules:
+                ctx = context.for_rule(rule.ID, severity)
+                if not hasattr(rule, "prepare"):
+                    entry.problems.extend(rule.check(ctx))
+                    continue
+                prepared = rule.prepare(ctx)
+                texts = prepared.texts
+                if not texts:
+                    entry.problems.extend(rule.findings(prepared, []))
+                    continue
+                entry.waiting += 1
+                self.runner(rule).submit(texts, self._collect(entry, rule, prepared))
+        entry.sealed = True
+        self._maybe_complete(entry)
+        if self._runner is not None:
+            self._runner.throttle(BACKLOG_BATCHES)
+
+    def poll(self, flush: bool = False) -> None:
+        """Let ShellCheck's finished processes hand over and waiting batches start (with `flush`,
+        the batch being filled too)."""
+        if self._runner is not None:
+            self._runner.poll(flush)
+
+    def finish(self) -> list[Problem]:
+        if self._runner is not None:
+            self._runner.wait()
+        return sort_problems(self.results)
+
+    def _collect(self, entry: _File, rule: ModuleType, prepared: object) -> Callable[[list[Outcome]], None]:
+        def done(outcomes: list[Outcome]) -> None:
+            entry.problems.extend(rule.findings(prepared, outcomes))
+            entry.waiting -= 1
+            self._maybe_complete(entry)
+
+        return done
+
+    def _maybe_complete(self, entry: _File) -> None:
+        if not entry.sealed or entry.waiting:
+            return
+        problems = entry.problems
+        if entry.text:
+            problems = drop_suppressed(problems, entry.text)
+        problems = sort_problems(problems)
+        if entry.key is not None and self.cache is not None:
+            self.cache.put(entry.key, problems)
+        self._done(problems)
+
+    def _done(self, problems: list[Problem]) -> None:
+        self.results.extend(problems)
+        if self.progress is not None:
+            self.progress()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

