@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ci_catalog.bigint import BigInteger
+from ci_catalog.rubyfmt import float_to_s
 from ci_catalog.schema import as_json
 from ci_catalog.yamlread import Reference, YamlError, psych_plain_scalar, read_document
 
@@ -151,7 +152,9 @@ def yaml_float(value: float) -> str:
 def json_text(data: Any, indent: int | None = 2, non_finite: Callable[[float], str] = json_null) -> str:
     """`data` as JSON, never with `NaN` or `Infinity` (not JSON): those are written as
     `non_finite` says; integers of any length are written in full, as Ruby writes them
-    (Python's `json` refuses ones of more than 4,300 digits)."""
+    (Python's `json` refuses ones of more than 4,300 digits); floats as Ruby writes them,
+    `5.0e-324` rather than Python's `5e-324`, which Psych would read back as a string
+    (GitLab reads a JSON file as YAML)."""
     raw: list[str] = []
     marker = f"\0{secrets.token_hex(8)}:"
 
@@ -162,6 +165,8 @@ def json_text(data: Any, indent: int | None = 2, non_finite: Callable[[float], s
             return [swap(item) for item in value]
         if isinstance(value, float) and not math.isfinite(value):
             raw.append(non_finite(value))
+        elif isinstance(value, float) and "e" in repr(value) and "." not in repr(value):
+            raw.append(float_to_s(value))
         elif isinstance(value, BigInteger):
             raw.append(str(value))
         else:
