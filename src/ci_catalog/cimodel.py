@@ -153,6 +153,95 @@ def holders(content: dict[str, Any]) -> Iterator[Holder]:
         yield Holder((), "global", deprecated)
 
 
+# --- what a job takes from `extends` and `default:` ---------------------------------------
+
+# The `default:` keywords a job takes when it has none of its own, unless its
+# `inherit:default` says otherwise (`Entry::Default::ALLOWED_KEYS`, inherit/default.rb).
+DEFAULT_KEYWORDS = frozenset(
+    {
+        "after_script",
+        "artifacts",
+        "before_script",
+        "cache",
+        "hooks",
+        "id_tokens",
+        "image",
+        "interruptible",
+        "retry",
+        "services",
+        "tags",
+        "timeout",
+    }
+)
+MAX_EXTENDS_LEVELS = 10  # `Extendable::Entry::MAX_NESTING_LEVELS`
+
+
+def extends_of(body: dict[str, Any]) -> list[str]:
+    """The names a job's `extends` gives (one or a list)."""
+    bases = body.get("extends")
+    if isinstance(bases, str):
+        return [bases]
+    return [base for base in bases if isinstance(base, str)] if isinstance(bases, list) else []
+
+
+def extends_chain(content: dict[str, Any], name: str) -> list[str]:
+    """The top-level entries a job's keywords come from, the one that wins first: the job,
+    then what it extends, the last base first, each followed by what it extends in turn.
+
+    GitLab deep-merges the bases in order and the job last (extendable/entry.rb), so a
+    keyword comes from the first of these that has it (a mapping, such as `variables`,
+    key by key). Unknown, circular or too deep bases are left out: GitLab refuses those.
+    """
+    chain: list[str] = []
+
+    def visit(entry: str, depth: int, seen: tuple[str, ...]) -> None:
+        body = content.get(entry)
+        if not isinstance(body, dict) or entry in seen or depth > MAX_EXTENDS_LEVELS:
+            return
+        if entry not in chain:
+            chain.append(entry)
+        for base in reversed(extends_of(body)):
+            visit(base, depth + 1, (*seen, entry))
+
+    visit(name, 0, ())
+    return chain
+
+
+def job_keyword(content: dict[str, Any], name: str, key: tuple[str, ...]) -> tuple[Holder, Any] | None:
+    """The value at `key` (`("image",)`, `("hooks", "pre_get_sources_script")`) that job
+    `name` runs with, and the holder it is written in: the job's own, an entry it extends,
+    or else `default:` (or the deprecated global keyword) when `inherit:default` allows it.
+    None when the job has no such keyword."""
+    for entry in extends_chain(content, name):
+        found, value = _at(content[entry], key)
+        if found:
+            return Holder((entry,), "job", content[entry]), value
+    if key[0] not in DEFAULT_KEYWORDS or not _inherits_default(content, name, key[0]):
+        return None
+    for holder in holders(content):
+        if holder.kind != "job":
+            found, value = _at(holder.body, key)
+            if found:
+                return holder, value
+    return None
+
+
+def _at(body: dict[str, Any], key: tuple[str, ...]) -> tuple[bool, Any]:
+    value: Any = body
+    for part in key:
+        if not isinstance(value, dict) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+def _inherits_default(content: dict[str, Any], name: str, keyword: str) -> bool:
+    """`inherit:default`: true (the default), false, or the keywords to take."""
+    found = job_keyword(content, name, ("inherit", "default"))
+    setting = True if found is None else found[1]
+    return keyword in setting if isinstance(setting, list) else setting is not False
+
+
 # --- scripts ------------------------------------------------------------------------------
 
 
@@ -182,6 +271,17 @@ def script_lines(holder: Holder) -> Iterator[ScriptLine]:
             value = value.get(part) if isinstance(value, dict) else None
         for path, text in _flattened(value, (*holder.path, *key), 0):
             yield ScriptLine(holder, key, path, text)
+
+
+def job_script_lines(content: dict[str, Any], name: str) -> Iterator[ScriptLine]:
+    """The strings of every script job `name` runs, in the order of `SCRIPT_KEYS`, each
+    from where it is written: the job, an entry it extends, or `default:` (`job_keyword`)."""
+    for key in SCRIPT_KEYS:
+        found = job_keyword(content, name, key)
+        if found is not None:
+            holder, value = found
+            for path, text in _flattened(value, (*holder.path, *key), 0):
+                yield ScriptLine(holder, key, path, text)
 
 
 def all_script_lines(content: dict[str, Any]) -> Iterator[ScriptLine]:

@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_catalog.cimodel import ScriptLine, holders, script_lines
+from ci_catalog.cimodel import ScriptLine, extends_of, holders, script_lines
 from ci_catalog.problems import Marks
 from ci_catalog.sourcemap import ScalarSource, scalar_source
 
@@ -118,8 +118,7 @@ def _job_variables(
     for rule in rules if isinstance(rules, list) else []:
         if isinstance(rule, dict):
             found |= _names(rule.get("variables"))
-    extends = body.get("extends")
-    for parent in [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []:
-        if isinstance(parent, str) and parent not in seen and isinstance(data.get(parent), dict):
+    for parent in extends_of(body):
+        if parent not in seen and isinstance(data.get(parent), dict):
             found |= _job_variables(data, parent, data[parent], seen | {name})
     return found
