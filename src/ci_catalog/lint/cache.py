@@ -47,14 +47,15 @@ def cache_folder() -> Path:
 
 @functools.cache
 def harness_fingerprint() -> str:
-    """The version, and the size and time of each source file: a development install
-    changes without a new version, and its cache must not outlive the change."""
+    """The version, and the size and time of each source and data file: a development
+    install changes without a new version, and its cache must not outlive the change (the
+    images' command lists, `ci_catalog/lint/images/*.txt`, decide findings as code does)."""
     package = Path(ci_catalog.__file__).parent
     digest = hashlib.sha256(ci_catalog.__version__.encode())
     for folder, folders, files in sorted(os.walk(package)):
         folders[:] = sorted(name for name in folders if name != "__pycache__")
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith((".py", ".txt")):
                 stat = os.stat(os.path.join(folder, name))
                 digest.update(f"{os.path.relpath(folder, package)}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()

@@ -15,6 +15,7 @@ from ci_catalog.exits import UsageError
 from ci_catalog.lint.rules import (  # inputs
     catalog_manifest_mismatch,  # catalog
     closed_input_without_options,  # inputs
+    command_not_in_image,  # jobs
     global_keyword_in_component,  # jobs
     hard_coded_gitlab_host,  # jobs
     hard_coded_stage,  # jobs
@@ -57,6 +58,7 @@ ALL_RULES: tuple[ModuleType, ...] = (
     pipe_to_shell,
     input_in_shell_unescaped,
     literal_secret_variable,
+    command_not_in_image,
     # catalog
     template_outside_gitlab_layout,
     too_many_components,
