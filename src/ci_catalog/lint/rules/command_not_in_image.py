@@ -1,8 +1,9 @@
 """## What it does
-Checks for script commands that the job's image does not provide: a program called by
-name (`git`, `curl`, `zstd`, `sudo`) that is not on the `PATH` of the image the job runs
-in, and that the script neither installs before it (`apt-get install -y git`,
-`apk add git`, `pip install twine`) nor defines as a function.
+Checks for script commands that the job's image does not provide.
+A program called by name (`git`, `curl`, `zstd`, `sudo`) that is not on the `PATH` of the
+image the job runs in is reported, unless the script installs it before
+(`apt-get install -y git`, `apk add git`, `pip install twine`) or defines a function of
+that name.
 
 The job's image is its `image:` (or `image:name`), its own or from what it `extends`,
 else `default:`'s, as GitLab renders the component with the inputs' defaults; variables
