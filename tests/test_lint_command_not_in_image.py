@@ -195,6 +195,12 @@ def test_a_quoted_here_document_is_data_not_commands() -> None:
     assert findings(block(UV_SLIM, script)) == []
 
 
+def test_a_script_is_read_up_to_where_the_grammar_loses_its_way() -> None:
+    # tree-sitter's bash grammar cannot read `${TAGS%]}`; after it, it took `done` for a command.
+    script = 'git fetch\nTAGS="${TAGS%]}"\nfor tag in $TAGS; do\n  echo "$tag" | xargs\ndone\ncurl x'
+    assert places(block(UV_SLIM, script)) == [(11, 7)]
+
+
 def test_the_image_of_default_and_of_an_extended_job_count() -> None:
     text = HEADER + (
         f"default:\n  image: {UV_SLIM}\n"

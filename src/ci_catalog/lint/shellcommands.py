@@ -12,6 +12,9 @@ the functions it defines, and the commands it installs on the way.
   themselves, and so is the word they run, after their options (and `env`'s assignments).
   `command -v NAME`, `command -V NAME`, `type`, `which` and `hash` only look a name up.
   `find`'s `-exec`/`-execdir`/`-ok`/`-okdir` runs the word after it.
+- A script the grammar cannot read whole (its gaps are few: `${NAME%]}` is one) is read
+  up to the first place it cannot: tree-sitter's recovery after it may take a keyword
+  (`done`) for a command.
 - Not commands: shell builtins and keywords, a name with a `/` (a path, such as
   `.venv/bin/python` or `"$tools/twine/bin/twine"`), and a name built from a variable or
   a substitution (`$cmd`), which cannot be known.
@@ -163,11 +166,12 @@ def script_commands(text: str) -> ScriptCommands:
     source = text.encode("utf-8")
     tree = _parser().parse(source)
     reader = _Reader(source, len(source) != len(text))
+    end = _first_error(tree.root_node)
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type == "ERROR":
-            continue  # a part the grammar could not read: nothing in it is sure
+        if node.start_byte >= end:
+            continue  # the grammar lost its way here: what follows may be misread
         if node.type == "function_definition":
             name = node.child_by_field_name("name")
             if name is not None:
@@ -176,6 +180,26 @@ def script_commands(text: str) -> ScriptCommands:
             reader.command(node)
         stack.extend(reversed(node.children))
     return reader.found
+
+
+def _first_error(root: tree_sitter.Node) -> int:
+    """Where the first part the grammar could not read starts (the text's end when none).
+
+    After an error, tree-sitter resynchronises where it can, which may be in the middle of
+    a loop (`done` read as a command): so only what comes before the first error counts.
+    The grammar has its gaps (`${NAME%]}` is one), where bash reads on.
+    """
+    if not root.has_error:
+        return root.end_byte + 1
+    first = root.end_byte + 1
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            first = min(first, node.start_byte)
+        elif node.has_error:
+            stack.extend(node.children)
+    return first
 
 
 class _Reader:
