@@ -19,6 +19,7 @@ from ci_catalog.catalog import load_catalog
 from ci_catalog.cli.commands import validate_report
 from ci_catalog.lint import lint_catalog
 from ci_catalog.lint.config import find_config
+from ci_catalog.local import gitlab_ci_local
 from ci_catalog.render import RenderOptions, render_path
 from ci_catalog.schema import gitlab_ci_validator
 from ci_catalog.validate import schema_problems
@@ -29,7 +30,7 @@ from .measure import command_samples, timed
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
+GITLAB_CI_LOCAL = gitlab_ci_local.executable()  # pinned; scripts/setup --test installs it
 SIZES = (10, 100, 1000)
 QUICK_SIZES = (10, 30)
 # check-jsonschema's own copy of GitLab's schema (the one ci-catalog also loads), and its

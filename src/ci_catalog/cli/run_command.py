@@ -22,6 +22,7 @@ from ci_catalog.local.runner import (
     RunError,
     RunOptions,
     State,
+    check_logs_folder,
     container_engine_works,
     default_state_folder,
     machine_ca_file,
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         return Exit.PROBLEMS
     root = Path(args.root) if args.root else project_root(path)
     state = State(Path(args.state_dir) if args.state_dir else default_state_folder(root))
+    logs = Path(args.logs) if args.logs else state.logs
+    check_logs_folder(logs)
     options = runner_options(args, sys.stderr)
     options.jobs, options.cold = list(args.jobs), args.cold
     options.variables = parse_input_flags(args.variable, "--variable")
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     except RunError as error:
         print(f"ci-catalog: {error}", file=sys.stderr)
         return Exit.PROBLEMS
-    write_logs(result, Path(args.logs) if args.logs else state.logs)
+    write_logs(result, logs)
     return report(result, sys.stdout, sys.stderr)
 
 
@@ -89,14 +92,16 @@ def report(result: PipelineRun, out: TextIO, err: TextIO) -> int:
     for job in result.results:
         status = {"passed": "PASS", "warned": "WARN", "failed": "FAIL"}[job.status]
         time = f"{job.seconds:8.1f} s" if job.seconds is not None else "       ? s"
-        out.write(f"{status}  {shown(job.name).ljust(width)}  {time}\n")
+        coverage = f"  {job.coverage}% coverage" if job.coverage else ""
+        out.write(f"{status}  {shown(job.name).ljust(width)}  {time}{coverage}\n")
     out.write(f"{len(result.results)} job(s) in {result.seconds:.1f} s; logs in {result.logs_folder}\n")
     for job in result.failures:
         print(f"ci-catalog: {shown(job.name)} failed; its log: {job.log_file}", file=err)
     if result.failures:
         return Exit.PROBLEMS
     if result.returncode != 0 or not result.results:
-        said = result.output.strip().splitlines()[-5:]
+        # gitlab-ci-local's last words, without the stack frames of a crash.
+        said = [line for line in result.output.strip().splitlines() if not line.lstrip().startswith("at ")][-5:]
         why = "no job ran" if result.returncode == 0 else f"gitlab-ci-local exited with {result.returncode}"
         print(f"ci-catalog: the pipeline did not run as a whole ({why}):", file=err)
         for line in said:

@@ -71,6 +71,8 @@ _PRIVATE_VARIABLES = re.compile(
 _NOWHERE = "http://127.0.0.1:9"
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 _REPORT_LINE = re.compile(r"^ (?P<status>PASS|WARN|FAIL) +(?P<rest>.*?) *$", re.MULTILINE)
+# `<job> starting <image or shell> (<stage>)`: the jobs that started (src/job.ts).
+_STARTING_LINE = re.compile(r"^(?P<name>\S.*?) +starting .* \([^()]*\)$", re.MULTILINE)
 _UNITS = {"ns": 1e-9, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0}
 
 
@@ -181,6 +183,7 @@ class PipelineRun:
 
     returncode: int
     output: str
+    project: Path  # the project's folder, which the run was made from and left alone
     state: State
     executor: str
     results: list[JobResult] = field(default_factory=list)
@@ -241,8 +244,13 @@ def run_pipeline(root: Path, pipeline: dict[str, Any], state: State, options: Ru
     """Run `pipeline` (the merged pipeline, as `expand` builds it) on a fresh checkout of the project at `root`."""
     if options.executor not in EXECUTORS:
         raise UsageError(f"executor {options.executor!r}: use one of {', '.join(EXECUTORS)}")
-    tool = ensure_installed(options.echo)
+    if state.folder.resolve().is_relative_to(root.resolve()):
+        raise UsageError(
+            f"state folder {state.folder} is inside the project {root}: the fresh checkout would copy it, and the "
+            "run would write into the project; give a --state-dir outside it"
+        )
     with state.locked():
+        tool = ensure_installed(options.echo)
         _prepare(root, pipeline, state, options)
         keep_builds = options.keep_builds and options.executor == "container"
         volumes_before = _job_volumes(options.container_executable) if keep_builds else set()
@@ -251,7 +259,7 @@ def run_pipeline(root: Path, pipeline: dict[str, Any], state: State, options: Ru
         seconds = time.monotonic() - began
         if keep_builds:
             _copy_out_builds(state, options, _job_volumes(options.container_executable) - volumes_before)
-        run = PipelineRun(returncode, output, state, options.executor, seconds=seconds)
+        run = PipelineRun(returncode, output, root, state, options.executor, seconds=seconds)
         run.results = job_results(output)
         run.logs = _job_logs(state, run.results)
         run.dotenv_reports = _dotenv_reports(state, run.results)
@@ -399,7 +407,10 @@ def container_engine_works(executable: str) -> bool:
 
 
 def job_results(output: str) -> list[JobResult]:
-    """Each job of gitlab-ci-local's closing report, with its time from the job's `finished in` line."""
+    """Each job of gitlab-ci-local's closing report, with its time from the job's `finished in` line.
+
+    Only jobs that started count: gitlab-ci-local also writes warnings that begin with ` WARN `."""
+    started = {found["name"] for found in _STARTING_LINE.finditer(output)}
     results: dict[str, JobResult] = {}
     for found in _REPORT_LINE.finditer(output):
         status, rest = found["status"], found["rest"]
@@ -409,6 +420,8 @@ def job_results(output: str) -> list[JobResult]:
         if coverage:
             rest = rest[: coverage.start()]
         name = rest.removesuffix(" pre_script").rstrip()
+        if name not in started:
+            continue
         kind = {"PASS": "passed", "WARN": "warned", "FAIL": "failed"}[status]
         results[name] = JobResult(name, kind, _seconds(output, name), coverage[1] if coverage else None)
     return list(results.values())
@@ -431,9 +444,10 @@ def safe_job_name(job: str) -> str:
 def _job_logs(state: State, results: list[JobResult]) -> dict[str, str]:
     logs: dict[str, str] = {}
     for job in results:
-        path = state.output / f"{safe_job_name(job.name)}.log"
-        if path.is_file():
-            logs[job.name] = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            logs[job.name] = (state.output / f"{safe_job_name(job.name)}.log").read_text(errors="replace")
+        except OSError:
+            continue  # a job that wrote no log
     return logs
 
 
@@ -451,7 +465,7 @@ def _dotenv_reports(state: State, results: list[JobResult]) -> dict[str, dict[st
 
 def write_logs(run: PipelineRun, folder: Path) -> Path:
     """Each job's log in `folder` (replaced whole: it holds this run's logs only), named after the job."""
-    _check_logs_folder(folder)
+    check_logs_folder(folder)
     files: dict[str, str] = {}
     for job in run.results:
         if job.name in run.logs:
@@ -473,7 +487,7 @@ def log_file_name(job: str, taken: Mapping[str, object] = {}) -> str:
     return name
 
 
-def _check_logs_folder(folder: Path) -> None:
+def check_logs_folder(folder: Path) -> None:
     """The logs folder is replaced whole: refuse one that holds anything but job logs."""
     if not folder.exists():
         return
