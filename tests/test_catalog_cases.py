@@ -42,6 +42,7 @@ FULL_CASE = """
   jobs: [build, extra]
   expect:
     - {job: build, log: hi}
+    - {job: build, not_in_log: Traceback}
     - {job: extra, fails_with: boom}
     - {job: build, artifact: out/report.xml}
     - {job: build, dotenv: IMAGE}
@@ -70,6 +71,7 @@ def test_a_case_is_read_with_everything_it_says(tmp_path: Path) -> None:
     assert case.pipeline == {"extra": {"script": ["echo extra"]}}
     assert [(item.check, item.job, item.value) for item in case.expect] == [
         ("log", "build", "hi"),
+        ("not_in_log", "build", "Traceback"),
         ("fails_with", "extra", "boom"),
         ("artifact", "build", "out/report.xml"),
         ("dotenv", "build", "IMAGE"),

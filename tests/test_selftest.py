@@ -62,6 +62,7 @@ CASES = """\
         expect:
           - {job: counter, log: hello world}
           - {job: counter, log: the fixture's data}
+          - {job: counter, not_in_log: told to fail}
           - {job: counter, artifact: data.txt}
           - {job: counter, dotenv: RESULT}
         warm:
@@ -75,6 +76,7 @@ CASES = """\
         expect:
           - {job: counter, passes: true}
           - {job: counter, log: the fixture's data}
+          - {job: counter, not_in_log: told to fail}
           - {job: counter, dotenv: MISSING}
       - name: failing as expected
         fixture: fixtures/app
@@ -176,6 +178,7 @@ def test_each_expectation_that_does_not_hold_says_what_happened_and_where_the_lo
     assert f"cold run: counter: expected to have passed, but it failed; its log: {log}" in block
     assert f'cold run: counter: its log does not say "the fixture\'s data" (failed); its log: {log}' in block
     assert "cold run: counter: its dotenv report has no MISSING (it has: RESULT)" in block
+    assert f"cold run: counter: its log says 'told to fail' (failed); its log: {log}" in block
     assert "changed by the case" in log.read_text()
 
 

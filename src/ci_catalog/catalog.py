@@ -239,8 +239,9 @@ def read_manifest(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], 
     if document is None:
         return {}, Marks()
     if not isinstance(document.data, dict):
-        problems.append(Problem("catalog.yml must be a mapping (version, components, lint)", str(path), 1, 1,
-                                code="catalog"))
+        problems.append(
+            Problem("catalog.yml must be a mapping (version, components, lint)", str(path), 1, 1, code="catalog")
+        )
         return {}, Marks()
     return document.data, document.marks
 
@@ -263,8 +264,13 @@ def _component(name: str, path: Path, entry: Any, catalog: Catalog) -> Component
         problems.append(Problem(message, str(manifest), line, column, code="catalog"))
     for index, example in enumerate(entry.get("examples") or [{"name": "defaults"}]):
         if not isinstance(example, dict) or not isinstance(example.get("inputs", {}), dict):
-            problems.append(Problem(f"catalog.yml `{name}` example {index}: needs `name` and an `inputs` mapping",
-                                    str(manifest), code="catalog"))
+            problems.append(
+                Problem(
+                    f"catalog.yml `{name}` example {index}: needs `name` and an `inputs` mapping",
+                    str(manifest),
+                    code="catalog",
+                )
+            )
             continue
         name_of_set = str(example.get("name", f"example {index + 1}"))
         component.examples.append(Example(name_of_set, example.get("inputs") or {}))

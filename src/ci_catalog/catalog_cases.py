@@ -20,7 +20,7 @@ components:
 ```
 
 Each expectation is a mapping with one check: `passes: true|false`, `fails_with: TEXT`
-(the job fails and its log holds TEXT), `log: TEXT`, `artifact: PATH` (relative to the
+(the job fails and its log holds TEXT), `log: TEXT`, `not_in_log: TEXT`, `artifact: PATH` (relative to the
 project), `dotenv: NAME` (a variable of the job's dotenv report), `coverage: FIGURE` (the
 job's `coverage:` figure), each with the `job` it is about; and for a whole run
 `downloads: 0` (the run is made without network, and every job passes) and, in `warm` only,
@@ -38,7 +38,7 @@ from typing import Any
 from ci_catalog.problems import Marks, Problem
 
 CASE_KEYS = ("name", "fixture", "inputs", "variables", "files", "pipeline", "jobs", "expect", "warm")
-JOB_CHECKS = ("passes", "fails_with", "log", "artifact", "dotenv", "coverage")
+JOB_CHECKS = ("passes", "fails_with", "log", "not_in_log", "artifact", "dotenv", "coverage")
 RUN_CHECKS = ("downloads", "caches_unchanged")
 
 
@@ -245,6 +245,7 @@ _VALUES: dict[str, Callable[[Any], str]] = {
     "passes": lambda value: "" if isinstance(value, bool) else "must be true or false",
     "fails_with": _text_value,
     "log": _text_value,
+    "not_in_log": _text_value,
     "artifact": lambda value: _text_value(value) or ("" if _inside(value) else "must be a path in the project"),
     "dotenv": _text_value,
     "coverage": lambda value: (

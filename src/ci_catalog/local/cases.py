@@ -191,6 +191,10 @@ def check(expectation: Expectation, run: PipelineRun, state: State, warm_began_n
         return "" if value in log else f"{job}: failed, but its log does not say {value!r}{where}"
     if expectation.check == "log":
         return "" if value in log else f"{job}: its log does not say {value!r} ({status}){where}"
+    if expectation.check == "not_in_log":
+        if found is None:
+            return f"{job}: did not run"
+        return f"{job}: its log says {value!r} ({status}){where}" if value in log else ""
     if expectation.check == "artifact":
         return "" if run.artifact(job, value).exists() else f"{job}: left no artifact {value} ({status}){where}"
     if expectation.check == "dotenv":
@@ -205,10 +209,16 @@ def check(expectation: Expectation, run: PipelineRun, state: State, warm_began_n
 
 def _changed_cache_files(caches: Path, since_ns: int) -> list[str]:
     """Entries of the caches modified after `since_ns`: a runner's cache archiver archives and uploads a
-    cache again when a file in its paths is newer than its last archive (gitlab-ci-local keeps file times)."""
+    cache again when a file in its paths is newer than its last archive (gitlab-ci-local keeps file times).
+    The folder of each cache key is gitlab-ci-local's, not the cache's: only what is under it counts."""
     if not caches.is_dir():
         return []
-    return sorted(str(path.relative_to(caches)) for path in caches.rglob("*") if path.lstat().st_mtime_ns > since_ns)
+    return sorted(
+        str(path.relative_to(caches))
+        for key in caches.iterdir()
+        for path in key.rglob("*")
+        if path.lstat().st_mtime_ns > since_ns
+    )
 
 
 def report_text(results: list[CaseResult], out: TextIO, logs: Path) -> None:
