@@ -232,7 +232,7 @@ def uv_warmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[FixtureProject,
 
 
 def uv_cache_folder(project: FixtureProject) -> Path:
-    (cache,) = (project.path / ".gitlab-ci-local" / "cache").iterdir()
+    (cache,) = project.caches.iterdir()
     return cache / ".uv-cache"
 
 

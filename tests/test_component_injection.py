@@ -108,8 +108,9 @@ def test_restricted_input_refuses_a_hostile_value_before_any_job_runs(component:
 
 
 def no_harm_done(run: PipelineRun, fixture: str, jobs: list[str]) -> None:
-    """No `pwned` file anywhere in the project, and each job's checkout still holds the fixture's files."""
-    assert not [str(path) for path in run.project.rglob("pwned")]
+    """No `pwned` file anywhere in the project or its state folder (the jobs' checkouts, caches, artifacts),
+    and each job's checkout still holds the fixture's files."""
+    assert not [str(path) for folder in (run.project, run.state.folder) for path in folder.rglob("pwned")]
     for job in jobs:
         build = run.build_dir(job)
         assert build.is_dir(), f"{job} did not run:\n{run.output[-2000:]}"

@@ -1,4 +1,11 @@
-"""poetry-test, end to end: its jobs rendered by the harness and run by gitlab-ci-local on a Poetry project."""
+"""poetry-test, end to end: its jobs rendered by the harness and run by gitlab-ci-local on a Poetry project.
+
+What catalog.yml's test cases for poetry-test express (`ci-catalog test`: the cold job
+installing Poetry, the warm one reusing Poetry and the .venv without network and leaving the
+caches as restored, the reports, the failures with their messages) is not repeated here;
+these tests check what the cases cannot: reports' contents, caches changed between runs,
+another project path, a full disk, the matrix.
+"""
 
 from __future__ import annotations
 
@@ -42,37 +49,10 @@ def warmed(tmp_path_factory: pytest.TempPathFactory) -> ColdAndWarm:
 
 
 @pytest.mark.e2e
-def test_cold_job_installs_poetry_and_the_locked_packages_and_passes(warmed) -> None:
-    cold = warmed.cold
-    assert cold.passed(JOB), cold.output[-3000:]
-    log = cold.log(JOB)
-    assert "poetry-test: installing Poetry 2.5.1" in log
-    assert "poetry-test: no cached .venv" in log
-    assert "Package operations: 18 installs" in log
-
-
-@pytest.mark.e2e
-def test_warm_job_reuses_poetry_and_the_venv_and_installs_nothing(warmed) -> None:
-    warm = warmed.warm
-    assert warm.passed(JOB), warm.output[-3000:]
-    log = warm.log(JOB)
-    assert "installing Poetry" not in log
-    assert "poetry-test: using the cached .venv" in log
-    assert "No dependencies to install or update" in log
-
-
-@pytest.mark.e2e
-def test_warm_job_leaves_both_caches_as_restored_so_the_runner_does_not_upload_them(warmed) -> None:
-    changed = {name.split("-")[1]: entries for name, entries in warmed.changed.items()}
-    assert changed == {"tool": [], "venv": []}
-
-
-@pytest.mark.e2e
-def test_job_leaves_junit_and_cobertura_reports_and_the_coverage_figure(warmed) -> None:
+def test_job_leaves_junit_and_cobertura_reports(warmed) -> None:
     warm = warmed.warm
     assert junit_counts(warm.artifact(JOB, "report.xml")) == ("3", "0")
     assert is_cobertura(warm.artifact(JOB, "coverage.xml"))
-    assert warm.coverage(JOB) == "100"
 
 
 @pytest.mark.e2e
@@ -94,7 +74,7 @@ def test_venv_restored_from_another_project_path_is_discarded_and_rebuilt(warmed
 def test_venv_restored_with_another_python_is_discarded_and_rebuilt(warmed) -> None:
     project = warmed.project
     use_component(project, job_prefix="otherpy")
-    (venv,) = (path for path in (project.path / ".gitlab-ci-local" / "cache").glob("*/.venv") if path.is_dir())
+    (venv,) = (path for path in project.caches.glob("*/.venv") if path.is_dir())
     # What a .venv made by another Python answers when the job asks its interpreter.
     interpreter = venv / "bin" / "python"
     interpreter.unlink()
@@ -141,31 +121,13 @@ def test_stale_lock_fails_and_says_to_run_poetry_lock(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_failing_test_fails_the_job_and_still_reports_it(tmp_path: Path) -> None:
+def test_failing_test_is_counted_in_the_report(tmp_path: Path) -> None:
     project = poetry_project(tmp_path)
     project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
     project.commit("a failing test")
     run = project.run()
     assert run.failed(JOB)
     assert junit_counts(run.artifact(JOB, "report.xml")) == ("4", "1")
-
-
-@pytest.mark.e2e
-def test_no_tests_collected_is_an_error(tmp_path: Path) -> None:
-    project = poetry_project(tmp_path, pytest_args="-k no_test_has_this_name")
-    run = project.run()
-    assert run.failed(JOB)
-    assert "poetry-test: pytest collected no tests: check pytest_args" in run.log(JOB)
-
-
-@pytest.mark.e2e
-def test_pytest_left_out_of_the_environment_is_named_with_the_fix(tmp_path: Path) -> None:
-    project = poetry_project(tmp_path, install_args="--only main")
-    run = project.run()
-    assert run.failed(JOB), run.output[-3000:]
-    log = run.log(JOB)
-    assert "poetry-test: pytest is not in the project's environment: add it to the dev group" in log
-    assert "No module named pytest" not in log
 
 
 @pytest.mark.e2e

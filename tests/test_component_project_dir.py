@@ -193,7 +193,7 @@ def test_uv_cache_in_a_subfolder_warm_run_leaves_the_cache_as_restored(uv_runs) 
 
 @pytest.mark.e2e
 def test_uv_cache_in_a_subfolder_caches_uvs_cache_inside_project_dir(uv_runs) -> None:
-    [cache] = (uv_runs.project.path / ".gitlab-ci-local" / "cache").iterdir()
+    [cache] = uv_runs.project.caches.iterdir()
     assert [entry.relative_to(cache).as_posix() for entry in cache.glob("**/.uv-cache")] == [f"{UV_DIR}/.uv-cache"]
 
 
@@ -240,7 +240,7 @@ def test_poetry_test_in_a_subfolder_warm_run_leaves_both_caches_as_restored(poet
 
 @pytest.mark.e2e
 def test_poetry_test_in_a_subfolder_caches_the_venv_inside_project_dir(poetry_runs) -> None:
-    [cache] = [c for c in (poetry_runs.project.path / ".gitlab-ci-local" / "cache").iterdir() if "-venv-" in c.name]
+    [cache] = [c for c in poetry_runs.project.caches.iterdir() if "-venv-" in c.name]
     assert [entry.relative_to(cache).as_posix() for entry in cache.glob("**/.venv")] == [f"{POETRY_DIR}/.venv"]
 
 

@@ -267,19 +267,6 @@ def test_skip_still_fails_on_a_different_file_with_the_same_name(
 
 
 @pytest.mark.e2e
-def test_tag_that_is_not_the_version_fails_in_the_build_job(index: Index, tools, tmp_path: Path) -> None:
-    project = publish_project(tmp_path, tools)
-    result = run(project, variables=index.variables(CI_COMMIT_TAG="v0.2.0"))
-    assert result.failed("pypi-build")
-    assert not result.passed("pypi-publish") and not result.failed("pypi-publish")
-    assert (
-        "pypi-publish: the package version 0.1.0 does not match the tag v0.2.0: set the version to 0.2.0, "
-        "or tag the commit v0.1.0."
-    ) in result.log("pypi-build")
-    assert index.files() == {}
-
-
-@pytest.mark.e2e
 def test_poetry_builds_the_package_it_publishes(index: Index, tools, tmp_path: Path) -> None:
     project = publish_project(tmp_path, tools, build_tool="poetry")
     # Poetry resolves the build backend here only through PyPI's simple index.

@@ -82,6 +82,9 @@ COMMANDS: list[tuple[str, Callable[[Workspace], list[str]]]] = [
     ("pin", lambda ws: ["pin", *_context(ws)]),
     ("expand", lambda ws: ["expand", *_context(ws)]),
     ("expand", lambda ws: ["expand", *_context(ws), "--format", "json"]),
+    # Its report needs jobs run; here it stops at an input the pipeline does not have (exit 1, on stderr).
+    ("run", lambda ws: ["run", *_context(ws), "--input", "nope=1", "--state-dir", str(ws.root.parent / "run-state")]),
+    ("test", lambda ws: ["test", "--catalog", str(ws.root), "--state-dir", str(ws.root.parent / "test-state")]),
     ("diff", lambda ws: ["diff", "1.0.0", "1.1.0", "--catalog", str(ws.root)]),
     ("release", lambda ws: ["release", "check", "--tag", "1.1.0", "--catalog", str(ws.root)]),
     ("list", lambda ws: ["list", str(ws.root)]),

@@ -26,6 +26,7 @@ from ci_catalog.cli.commands import validate_report
 from ci_catalog.lint import lint_catalog
 from ci_catalog.lint.config import find_config
 from ci_catalog.lint.shellcheck_runner import find_shellcheck
+from ci_catalog.local import gitlab_ci_local
 from ci_catalog.render import RenderOptions, render_path
 from ci_catalog.schema import as_json, fast_validator, fast_verdict, gitlab_ci_validator
 from ci_catalog.validate import schema_problems
@@ -37,7 +38,7 @@ from .measure import cache_runs, command_samples, timed
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
+GITLAB_CI_LOCAL = gitlab_ci_local.executable()  # pinned; scripts/setup --test installs it
 SCHEMA_TESTS = Path(os.environ.get("CI_CATALOG_SHARED", ROOT.parent / "shared")) / "conformance" / "schema-tests"
 SIZES = (10, 100, 1000)
 QUICK_SIZES = (10, 30)

@@ -3,7 +3,8 @@
 GitLab finds components at `templates/<name>.yml` and `templates/<name>/template.yml`
 (app/models/ci/catalog/components_project.rb: names of letters, digits, `_` and `-`;
 `.yaml` is never read). `catalog.yml` is this project's manifest: the catalog version, the project path users
-include it from, and per component a summary and the example input sets `check` renders.
+include it from, and per component a summary, the example input sets `check` renders, and the test cases
+`test` runs (`catalog_cases`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import semver
 
+from ci_catalog.catalog_cases import Case, read_cases
 from ci_catalog.problems import Marks, Problem
 from ci_catalog.yamlread import YamlError, read_document
 
@@ -40,6 +42,7 @@ class Component:
     path: Path
     summary: str = ""
     examples: list[Example] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
 
 
 @dataclass
@@ -236,8 +239,9 @@ def read_manifest(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], 
     if document is None:
         return {}, Marks()
     if not isinstance(document.data, dict):
-        problems.append(Problem("catalog.yml must be a mapping (version, components, lint)", str(path), 1, 1,
-                                code="catalog"))
+        problems.append(
+            Problem("catalog.yml must be a mapping (version, components, lint)", str(path), 1, 1, code="catalog")
+        )
         return {}, Marks()
     return document.data, document.marks
 
@@ -260,9 +264,15 @@ def _component(name: str, path: Path, entry: Any, catalog: Catalog) -> Component
         problems.append(Problem(message, str(manifest), line, column, code="catalog"))
     for index, example in enumerate(entry.get("examples") or [{"name": "defaults"}]):
         if not isinstance(example, dict) or not isinstance(example.get("inputs", {}), dict):
-            problems.append(Problem(f"catalog.yml `{name}` example {index}: needs `name` and an `inputs` mapping",
-                                    str(manifest), code="catalog"))
+            problems.append(
+                Problem(
+                    f"catalog.yml `{name}` example {index}: needs `name` and an `inputs` mapping",
+                    str(manifest),
+                    code="catalog",
+                )
+            )
             continue
         name_of_set = str(example.get("name", f"example {index + 1}"))
         component.examples.append(Example(name_of_set, example.get("inputs") or {}))
+    component.cases = read_cases(name, entry.get("tests"), catalog.root, manifest, catalog.manifest_marks, problems)
     return component

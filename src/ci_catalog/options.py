@@ -28,13 +28,14 @@ def read_yaml_file(path: str, what: str) -> Any:
     return None if document is None else document.data
 
 
-def parse_input_flags(flags: list[str]) -> dict[str, str]:
-    """`--input NAME=VALUE` pairs; values stay strings, as pipeline inputs arrive."""
+def parse_input_flags(flags: list[str], option: str = "--input") -> dict[str, str]:
+    """`--input NAME=VALUE` pairs (or another `option`'s); values stay strings, as pipeline inputs arrive."""
     values: dict[str, str] = {}
     for flag in flags:
         name, sep, value = flag.partition("=")
         if not sep or not name:
-            raise UsageError(f"--input {flag!r}: write it as NAME=VALUE, e.g. --input stage=test")
+            example = "stage=test" if option == "--input" else "NAME=value"
+            raise UsageError(f"{option} {flag!r}: write it as NAME=VALUE, e.g. {option} {example}")
         values[name] = value
     return values
 

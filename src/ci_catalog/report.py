@@ -127,29 +127,61 @@ def as_codequality(report: Report) -> str:
     return to_json(issues) + "\n"
 
 
+@dataclass(frozen=True)
+class JUnitFailure:
+    message: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class JUnitCase:
+    classname: str
+    name: str
+    file: str | None = None
+    seconds: float | None = None
+    failures: Sequence[JUnitFailure] = ()
+
+
+def junit_xml(suite: str, cases: Sequence[JUnitCase]) -> str:
+    """A JUnit report of one test suite, as GitLab reads test reports. XML 1.0 cannot hold most control
+    characters even escaped: they are shown as escapes."""
+    element = ElementTree.Element(
+        "testsuite", name=suite, tests=str(len(cases)), failures=str(sum(1 for case in cases if case.failures))
+    )
+    total = sum(case.seconds or 0.0 for case in cases)
+    if any(case.seconds is not None for case in cases):
+        element.set("time", f"{total:.3f}")
+    for case in cases:
+        attributes = {"classname": shown(case.classname), "name": shown(case.name)}
+        if case.file is not None:
+            attributes["file"] = shown(case.file)
+        if case.seconds is not None:
+            attributes["time"] = f"{case.seconds:.3f}"
+        testcase = ElementTree.SubElement(element, "testcase", attributes)
+        for failure in case.failures:
+            node = ElementTree.SubElement(testcase, "failure", message=shown(failure.message), type=failure.kind)
+            node.text = shown(failure.text, keep="\n")
+    root = ElementTree.Element("testsuites")
+    root.append(element)
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
 def as_junit(report: Report) -> str:
     """One test case a checked file; each finding a failure of it."""
     problems = report.problems
     files = list(dict.fromkeys([*report.checked, *(p.file for p in problems)]))
-    suite = ElementTree.Element(
-        "testsuite",
-        name="ci-catalog lint",
-        tests=str(len(files)),
-        failures=str(sum(1 for f in files if any(p.file == f for p in problems))),
-    )
+    cases = []
     for file in files:
-        name = shown(_report_path(file))
-        case = ElementTree.SubElement(suite, "testcase", classname="ci-catalog.lint", name=name, file=name)
-        found = [p for p in problems if p.file == file]
-        for p in found:
-            # XML 1.0 cannot hold most control characters even escaped: show them as escapes.
-            message = shown(p.message)
-            failure = ElementTree.SubElement(case, "failure", message=f"[{p.code}] {message}", type=p.severity)
-            failure.text = f"{name}:{p.line}:{p.column}: {message}"
-    root = ElementTree.Element("testsuites")
-    root.append(suite)
-    ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+        name = _report_path(file)
+        failures = [
+            JUnitFailure(f"[{p.code}] {p.message}", p.severity, f"{name}:{p.line}:{p.column}: {p.message}")
+            for p in problems
+            if p.file == file
+        ]
+        cases.append(JUnitCase("ci-catalog.lint", name, file=name, failures=failures))
+    return junit_xml("ci-catalog lint", cases)
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ci_catalog import __version__
-from ci_catalog.cli import commands, expand_options, versions_command
+from ci_catalog.cli import commands, expand_options, run_options, versions_command
 from ci_catalog.cli.stdout import StdoutFailed, guarded_stdout
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.report import FORMATS
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_resolve(sub.add_parser("resolve", help="resolve, render and validate a pipeline's component includes"))
     _add_pin(sub.add_parser("pin", help="pin a pipeline's loose component references to exact versions"))
     _add_expand(sub.add_parser("expand", help="print the merged pipeline GitLab would build from a pipeline file"))
+    _add_run(sub.add_parser("run", help="run the merged pipeline's jobs on this machine with gitlab-ci-local"))
+    _add_test(sub.add_parser("test", help="run the test cases catalog.yml gives each component"))
     _add_diff(sub.add_parser("diff", help="the interface changes between two catalog revisions, classified"))
     _add_release(sub.add_parser("release", help="check that a catalog release is consistent"))
     _add_list(sub.add_parser("list", help="list a catalog's components with their summaries"))
@@ -112,8 +114,32 @@ def _add_pin(parser: argparse.ArgumentParser) -> None:
 def _add_expand(parser: argparse.ArgumentParser) -> None:
     parser.description, parser.epilog = expand_options.DESCRIPTION, expand_options.EPILOG
     expand_options.add_expand_options(parser)
+    parser.add_argument(
+        "--resolve-extends",
+        action="store_true",
+        help="print the pipeline with `extends:` merged and `!reference` tags resolved, as GitLab builds it",
+    )
     parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
     parser.set_defaults(run=_lazy("expand_command", "expand"))
+
+
+def _add_run(parser: argparse.ArgumentParser) -> None:
+    parser.description, parser.epilog = run_options.RUN_DESCRIPTION, run_options.RUN_EPILOG
+    expand_options.add_expand_options(parser)
+    parser.add_argument("jobs", nargs="*", metavar="JOB", help="run only these jobs, and the jobs they need")
+    parser.add_argument("--cold", action="store_true", help="start without the caches earlier runs kept")
+    run_options.add_runner_options(parser)
+    parser.set_defaults(run=_lazy("run_command", "run"))
+
+
+def _add_test(parser: argparse.ArgumentParser) -> None:
+    parser.description, parser.epilog = run_options.TEST_DESCRIPTION, run_options.TEST_EPILOG
+    parser.add_argument("components", nargs="*", metavar="COMPONENT", help="only these components' cases")
+    parser.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
+    parser.add_argument("--case", action="append", default=[], metavar="NAME", help="only the cases of this name")
+    parser.add_argument("--junit", metavar="FILE", help="also write the results as a JUnit report to FILE")
+    run_options.add_runner_options(parser)
+    parser.set_defaults(run=_lazy("test_command", "test"))
 
 
 def _add_diff(parser: argparse.ArgumentParser) -> None:

@@ -16,9 +16,8 @@ from typing import Any
 from ci_catalog.cli.versions_command import print_problems, resolve_context
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
-from ci_catalog.local.expand import ExpandOptions, Expansion, expand_pipeline
+from ci_catalog.local.expand import ExpandOptions, Expansion, check_expansion, expand_pipeline
 from ci_catalog.options import parse_input_flags
-from ci_catalog.validate import checked_content
 from ci_catalog.yamlread import Reference
 
 
@@ -42,12 +41,9 @@ def expand(args: argparse.Namespace) -> int:
     expansion = expansion_for(args)
     pipeline = expansion.pipeline
     if expansion.ok:
-        # GitLab's next steps after the includes: `extends:`, `!reference`, then what its
-        # processor and schema refuse. Kept includes may complete what is checked here.
-        checked = checked_content(pipeline, expansion.marks, str(expansion.path), partial=bool(expansion.kept))
-        expansion.problems += checked.problems
+        built = check_expansion(expansion)
         if args.resolve_extends:
-            pipeline = checked.data
+            pipeline = built
     print_problems(expansion.problems, sys.stderr)
     if not expansion.ok:
         errors = sum(problem.severity == "error" for problem in expansion.problems)

@@ -42,11 +42,6 @@ def add_expand_options(parser: argparse.ArgumentParser) -> None:
         "--input", action="append", default=[], metavar="NAME=VALUE", help="a pipeline input (PIPELINE's spec:inputs)"
     )
     parser.add_argument(
-        "--resolve-extends",
-        action="store_true",
-        help="print the pipeline with `extends:` merged and `!reference` tags resolved, as GitLab builds it",
-    )
-    parser.add_argument(
         "--keep-unresolved",
         action="store_true",
         help="keep project, remote, template and artifact includes (and other catalogs' components) for GitLab",

@@ -234,7 +234,7 @@ def _own_pipeline_variables(pipeline: Path, repo: GitRepo, project: str) -> dict
 
 
 def _given_variables(args: argparse.Namespace) -> dict[str, str]:
-    return {name: str(value) for name, value in parse_input_flags(args.variable).items()}
+    return {name: str(value) for name, value in parse_input_flags(args.variable, "--variable").items()}
 
 
 def _rewrites(includes: list[ResolvedInclude], target: str) -> list[Rewrite]:

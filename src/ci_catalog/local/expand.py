@@ -32,6 +32,7 @@ from ci_catalog.local.include_rules import evaluate_rules
 from ci_catalog.local.sources import CommitSource, FileSource, WorktreeSource, wildcard_matches
 from ci_catalog.problems import Marks, Problem, Severity
 from ci_catalog.render import NOT_A_HASH, RenderOptions, render_loaded, render_text
+from ci_catalog.validate import checked_content
 from ci_catalog.versions.includes import IncludeEntry, expand_entry, include_entries, kind_problem
 from ci_catalog.versions.pipeline_resolve import Context, ResolvedInclude, deep_merge, job_collisions, resolve_component
 
@@ -104,6 +105,15 @@ def expand_pipeline(path: str | Path, root: Path, context: Context, options: Exp
     expansion.marks = _top_marks(rendered.marks, walk.top_places)
     expansion.pipeline = ({"include": expansion.kept} if expansion.kept else {}) | merged
     return expansion
+
+
+def check_expansion(expansion: Expansion) -> dict[str, Any]:
+    """GitLab's next steps after the includes, on an expansion that is ok: `extends:` merged, `!reference`
+    resolved, then what its processor and schema refuse, added to the expansion's problems. The pipeline
+    as GitLab builds it. Kept includes may complete what is checked here, so it is checked as partial."""
+    checked = checked_content(expansion.pipeline, expansion.marks, expansion.path, partial=bool(expansion.kept))
+    expansion.problems += checked.problems
+    return checked.data if isinstance(checked.data, dict) else {}
 
 
 class _TooManyIncludes(Exception):

@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ci_catalog.userdirs import cache_home
 from ci_catalog.versions.gitrepo import GitRepo
 
 # `scheme://...` (https, ssh, git, file) or scp-like `[user@]host:path`.
@@ -49,8 +50,7 @@ def shown_url(url: str) -> str:
 
 
 def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ci-catalog" / "catalogs"
+    return cache_home() / "catalogs"
 
 
 def cached_clone(url: str, cache: Path | None = None) -> Clone:
