@@ -41,8 +41,11 @@ def render_args(case: dict[str, Any], folder: Path) -> list[str]:
     component = folder / "component.yml"
     component.write_text(case_text(case), encoding="utf-8")
     args = ["render", str(component), "--format", "json"]
-    files = {"--inputs-file": case.get("inputs"), "--variables-file": case.get("variables"),
-             "--component-context": case.get("component_context")}
+    files = {
+        "--inputs-file": case.get("inputs"),
+        "--variables-file": case.get("variables"),
+        "--component-context": case.get("component_context"),
+    }
     for flag, data in files.items():
         if data is not None or flag == "--inputs-file":
             path = folder / (flag.strip("-") + ".yml")

@@ -128,7 +128,9 @@ def test_docs_refuses_a_docs_components_link_that_leaves_the_catalog(cli, catalo
     (catalog / "docs" / "components").symlink_to(elsewhere)
     result = cli("docs", catalog)
     assert result.code == 2
-    assert f"{catalog / 'docs/components'} leads to {elsewhere}, outside {catalog}: refusing to write there" in result.err
+    assert (
+        f"{catalog / 'docs/components'} leads to {elsewhere}, outside {catalog}: refusing to write there" in result.err
+    )
     assert sorted(path.name for path in elsewhere.iterdir()) == ["old.md"]
 
 

@@ -479,8 +479,12 @@ def test_resolve_extends_prints_the_pipeline_as_gitlab_builds_it(expand, project
 
 
 def test_a_merged_pipeline_gitlab_refuses_is_not_printed_and_names_the_place(expand, project) -> None:
-    pipeline = project({".gitlab-ci.yml": "include:\n  - local: base.yml\njob:\n  extends: .bsae\n  script: make\n",
-                        "base.yml": ".base:\n  image: alpine:3.20\n"})
+    pipeline = project(
+        {
+            ".gitlab-ci.yml": "include:\n  - local: base.yml\njob:\n  extends: .bsae\n  script: make\n",
+            "base.yml": ".base:\n  image: alpine:3.20\n",
+        }
+    )
     result = expand(pipeline)
     assert (result.code, result.out) == (1, "")
     assert f"{pipeline}:4:3: error: job: unknown keys in `extends` (.bsae)" in result.err

@@ -21,17 +21,26 @@ def header_messages(header_yaml: str) -> list[str]:
         ("spec:\nextra: 1", "header config contains unknown keys: extra"),
         ("spec:\n  arguments: {}", "header:spec config contains unknown keys: arguments"),
         ("spec:\n  description: [a]", "header:spec config description should be a string"),
-        ("spec:\n  description: " + "d" * 257, "header:spec config description is too long (maximum is 256 characters)"),
+        (
+            "spec:\n  description: " + "d" * 257,
+            "header:spec config description is too long (maximum is 256 characters)",
+        ),
         ("spec:\n  component: name", "header:spec:component config should be an array"),
         ("spec:\n  component: [1]", "header:spec:component config should be an array of strings"),
-        ("spec:\n  component: [name, invalid_key]", "header:spec:component config contains unknown values: invalid_key"),
+        (
+            "spec:\n  component: [name, invalid_key]",
+            "header:spec:component config contains unknown values: invalid_key",
+        ),
         ("spec:\n  inputs: [a]", "header:spec:inputs config should be a hash"),
         ("spec:\n  inputs:\n    foo: 123", "header:spec:inputs:foo config should be a hash"),
         ("spec:\n  inputs:\n    foo: {bad: 1}", "header:spec:inputs:foo config contains unknown keys: bad"),
         ("spec:\n  inputs:\n    foo: {type: datetime}", "header:spec:inputs:foo input type unknown value: datetime"),
         ("spec:\n  inputs:\n    foo: {regex: 123}", "header:spec:inputs:foo input regex should be a string"),
         ("spec:\n  inputs:\n    foo: {options: x}", "header:spec:inputs:foo input options should be an array"),
-        ("spec:\n  inputs:\n    foo: {options: [a, null]}", "header:spec:inputs:foo config options array cannot contain null values"),
+        (
+            "spec:\n  inputs:\n    foo: {options: [a, null]}",
+            "header:spec:inputs:foo config options array cannot contain null values",
+        ),
         ("spec:\n  inputs:\n    MyInput: {bad: 1}", "header:spec:inputs:myinput config contains unknown keys: bad"),
     ],
 )
@@ -48,7 +57,10 @@ def test_more_than_fifty_options_are_refused() -> None:
 
 @pytest.mark.parametrize(
     ("keys", "named"),
-    [("{rules: [{default: a}], options: [a]}", "rules, options"), ("{default: a, rules: [{default: a}]}", "default, rules")],
+    [
+        ("{rules: [{default: a}], options: [a]}", "rules, options"),
+        ("{default: a, rules: [{default: a}]}", "default, rules"),
+    ],
 )
 def test_rules_exclude_options_and_default_in_the_users_key_order(keys: str, named: str) -> None:
     assert header_messages(f"spec:\n  inputs:\n    foo: {keys}") == [
@@ -59,7 +71,10 @@ def test_rules_exclude_options_and_default_in_the_users_key_order(keys: str, nam
 @pytest.mark.parametrize(
     ("rule", "message"),
     [
-        ("{if: '$[[ inputs.a ]] == \"x\"', options: [a, b]}", "`size` input: rule must define 'options' with at least one value and a 'default'"),
+        (
+            "{if: '$[[ inputs.a ]] == \"x\"', options: [a, b]}",
+            "`size` input: rule must define 'options' with at least one value and a 'default'",
+        ),
         ("{options: [a, b], default: C}", "`size` input: default 'c' must be one of the options"),
         ("{if: '&&&&', default: a}", "`size` input: if invalid expression syntax"),
         ("{if: 'true', default: a, color: red}", "`size` input: contains unknown keys: color"),
@@ -72,7 +87,9 @@ def test_rule_errors_are_rewritten_to_name_the_input(rule: str, message: str) ->
 
 def test_a_hyphenated_input_name_gets_gitlabs_odd_rule_message() -> None:
     messages = header_messages("spec:\n  inputs:\n    instance-type:\n      rules: [{options: [a]}]")
-    assert messages == ["header:spec:inputs:instance-`type` input: rule must define 'options' with at least one value and a 'default'"]
+    assert messages == [
+        "header:spec:inputs:instance-`type` input: rule must define 'options' with at least one value and a 'default'"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -48,8 +48,13 @@ def test_the_linter_reads_every_real_component(findings: dict[str, dict[str, int
 
 
 def test_the_known_broken_default_is_reported() -> None:
-    path = shared_path("real-components", "Moselwal-Digitalagentur__release-tools", "templates",
-                       "typo3-extension-release", "template.yml")
+    path = shared_path(
+        "real-components",
+        "Moselwal-Digitalagentur__release-tools",
+        "templates",
+        "typo3-extension-release",
+        "template.yml",
+    )
     (problem,) = [p for p in lint_file(path, LintConfig(select={"untyped-input-non-string-default"}))]
     assert "needs-config" in problem.message and "type: array" in problem.message
     assert (problem.line, problem.severity) == (41, "error")

@@ -17,9 +17,21 @@ HOOKS = ROOT / ".pre-commit-hooks.yaml"
 # are required; the rest are optional, with these types.
 REQUIRED = {"id": str, "name": str, "entry": str, "language": str}
 OPTIONAL = {
-    "files": str, "exclude": str, "types": list, "types_or": list, "exclude_types": list,
-    "always_run": bool, "fail_fast": bool, "verbose": bool, "pass_filenames": bool, "require_serial": bool,
-    "description": str, "language_version": str, "minimum_pre_commit_version": str, "args": list, "stages": list,
+    "files": str,
+    "exclude": str,
+    "types": list,
+    "types_or": list,
+    "exclude_types": list,
+    "always_run": bool,
+    "fail_fast": bool,
+    "verbose": bool,
+    "pass_filenames": bool,
+    "require_serial": bool,
+    "description": str,
+    "language_version": str,
+    "minimum_pre_commit_version": str,
+    "args": list,
+    "stages": list,
 }
 
 

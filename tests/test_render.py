@@ -27,6 +27,7 @@ def error(spec: str, body: str, inputs: Any = None, **options: Any) -> str:
 
 # --- inputs ---------------------------------------------------------------------------
 
+
 def test_the_default_is_checked_even_when_a_value_is_given() -> None:
     message = error("  inputs:\n    n: {type: number, default: abc}", "j: $[[ inputs.n ]]", {"n": 3})
     assert message == "`n` input: default value is not a number"
@@ -78,12 +79,15 @@ def test_with_rules_an_empty_string_counts_as_not_given() -> None:
 
 
 def test_a_rule_sees_booleans_compared_with_strings_as_text() -> None:
-    spec = ("  inputs:\n    b: {type: boolean, default: true}\n    s:\n      rules:\n"
-            "        - if: $[[ inputs.b ]] == 'true'\n          default: yes-text\n        - default: other")
+    spec = (
+        "  inputs:\n    b: {type: boolean, default: true}\n    s:\n      rules:\n"
+        "        - if: $[[ inputs.b ]] == 'true'\n          default: yes-text\n        - default: other"
+    )
     assert render(spec, "j: $[[ inputs.s ]]") == {"j": "yes-text"}
 
 
 # --- interpolation --------------------------------------------------------------------
+
 
 def test_a_whole_value_block_keeps_its_type() -> None:
     spec = "  inputs:\n    n: {type: number, default: 3}\n    b: {type: boolean, default: false}"
@@ -95,7 +99,9 @@ def test_a_whole_value_block_keeps_its_type() -> None:
 @pytest.mark.parametrize(
     ("kind", "value", "text"),
     [
-        ("number", "1.0e20", "1.0e+20"), ("number", "2.50", "2.5"), ("boolean", "true", "true"),
+        ("number", "1.0e20", "1.0e+20"),
+        ("number", "2.50", "2.5"),
+        ("boolean", "true", "true"),
         ("array", '["a", 1, null, true]', '["a", 1, nil, true]'),
         ("array", '[{"k": "v"}]', '[{:k=>"v"}]'),
     ],
@@ -168,9 +174,9 @@ def test_access_path_errors(access: str, message: str) -> None:
 
 
 def test_hyphenated_names_take_an_index() -> None:
-    assert render("  inputs:\n    py-versions: {type: array, default: ['3.12']}", "j: $[[ inputs.py-versions[0] ]]") == {
-        "j": "3.12"
-    }
+    assert render(
+        "  inputs:\n    py-versions: {type: array, default: ['3.12']}", "j: $[[ inputs.py-versions[0] ]]"
+    ) == {"j": "3.12"}
 
 
 def test_more_than_three_functions_are_refused() -> None:
@@ -221,7 +227,10 @@ def test_a_file_without_a_header_is_not_interpolated() -> None:
 
 def test_an_input_given_as_null_counts_as_not_given() -> None:
     assert render("  inputs:\n    a: {default: d}", "j: $[[ inputs.a ]]", {"a": None}) == {"j": "d"}
-    assert error("  inputs:\n    a:", "j: $[[ inputs.a ]]", {"a": None}) == "`a` input: required value has not been provided"
+    assert (
+        error("  inputs:\n    a:", "j: $[[ inputs.a ]]", {"a": None})
+        == "`a` input: required value has not been provided"
+    )
 
 
 def test_a_job_whose_name_was_interpolated_keeps_the_places_of_its_source() -> None:

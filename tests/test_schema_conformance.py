@@ -111,9 +111,7 @@ def test_schema_case(case: Case | None) -> None:
         assert schema_errors(document), "is_valid and schema_errors disagree"
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in _cases() if c.values[0] and c.values[0].expect == "invalid"]
-)
+@pytest.mark.parametrize("case", [c for c in _cases() if c.values[0] and c.values[0].expect == "invalid"])
 def test_negative_case_problems_are_placed_inside_the_case(case: Case) -> None:
     """Each problem of a negative case points into that case's lines of the file."""
     document = _load(case.file)
@@ -200,9 +198,7 @@ def test_problems_are_placed_at_the_offending_node() -> None:
     ],
     ids=["quote", "escape", "plain"],
 )
-def test_unknown_keyword_is_placed_at_its_key_whatever_its_spelling(
-    key_text: str, key: str
-) -> None:
+def test_unknown_keyword_is_placed_at_its_key_whatever_its_spelling(key_text: str, key: str) -> None:
     text = f"lint:\n  script: [x]\n\n  {key_text}: 1\n"
     document = read_document(text, MAX_SIZE)
     assert document is not None
@@ -218,6 +214,9 @@ def test_jsonschema_rs_gives_jsonschemas_verdict_on_every_case_it_decides() -> N
     """Where jsonschema-rs decides (printable ASCII documents), it says what jsonschema says."""
     shared_path("conformance", "schema-tests", "manifest.tsv")
     cases = [param.values[0] for param in _cases() if param.values[0] is not None]
-    verdicts = {case.id: (fast_verdict(_document(case)), gitlab_ci_validator().is_valid(as_json(_document(case)))) for case in cases}
+    verdicts = {
+        case.id: (fast_verdict(_document(case)), gitlab_ci_validator().is_valid(as_json(_document(case))))
+        for case in cases
+    }
     assert [name for name, (fast, slow) in verdicts.items() if fast is not None and fast != slow] == []
     assert sum(fast is not None for fast, _ in verdicts.values()) >= 0.95 * len(cases)

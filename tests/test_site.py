@@ -263,9 +263,7 @@ def test_site_refuses_to_replace_a_folder_that_holds_the_catalog(cli, catalog: P
     assert (moved / ".git").is_dir() and (moved / "templates" / "greeter" / "template.yml").is_file()
 
 
-def test_site_refuses_to_replace_its_own_folder_once_it_holds_other_files(
-    cli, catalog: Path, tmp_path: Path
-) -> None:
+def test_site_refuses_to_replace_its_own_folder_once_it_holds_other_files(cli, catalog: Path, tmp_path: Path) -> None:
     build(cli, catalog, tmp_path / "out")
     (tmp_path / "out" / "notes").mkdir()
     (tmp_path / "out" / "notes" / "thesis.txt").write_text("precious", encoding="utf-8")

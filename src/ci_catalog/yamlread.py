@@ -487,8 +487,18 @@ class _Builder:
         if end.line == 0:
             end_column += self.column_offset
         node = Node(
-            "scalar", line, column, value, [], tag, size, 0, True,
-            end_line=end_line, end_column=end_column, style=event.style or None,
+            "scalar",
+            line,
+            column,
+            value,
+            [],
+            tag,
+            size,
+            0,
+            True,
+            end_line=end_line,
+            end_column=end_column,
+            style=event.style or None,
         )
         if size:
             self.grow(size, node)
@@ -703,9 +713,7 @@ def _string_mapping(node: Node, path: tuple[Any, ...]) -> Any:
     return string
 
 
-def read_document(
-    text: str, max_size: int, line_offset: int = 0, column_offset: int = 0
-) -> Document | None:
+def read_document(text: str, max_size: int, line_offset: int = 0, column_offset: int = 0) -> Document | None:
     """Parse the first YAML document of `text`; None when the text holds no document.
 
     `line_offset` and `column_offset` place the text inside its file (a piece after a

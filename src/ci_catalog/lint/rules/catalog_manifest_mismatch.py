@@ -64,12 +64,16 @@ def check(ctx: CatalogContext) -> Iterator[Problem]:
         if name not in entries:
             where = path.relative_to(ctx.root).as_posix()
             line, column = marks.find(("components",))
-            message = (f"Component `{name}` (`{where}`) has no entry in `{MANIFEST}`; "
-                       f"add one under `components` with a summary and example inputs")
+            message = (
+                f"Component `{name}` (`{where}`) has no entry in `{MANIFEST}`; "
+                f"add one under `components` with a summary and example inputs"
+            )
             yield ctx.problem(message, manifest, line, column)
     for name in entries:
         if name not in templates:
             line, column = marks.find(("components", name))
-            message = (f"Entry `{name}` in `{MANIFEST}` has no component: there is no `templates/{name}.yml` "
-                       f"or `templates/{name}/template.yml`; add the component or remove the entry")
+            message = (
+                f"Entry `{name}` in `{MANIFEST}` has no component: there is no `templates/{name}.yml` "
+                f"or `templates/{name}/template.yml`; add the component or remove the entry"
+            )
             yield ctx.problem(message, manifest, line, column)

@@ -48,8 +48,10 @@ def check(ctx: CatalogContext) -> Iterator[Problem]:
         return
     others = sorted(path.name for path in ctx.root.iterdir() if path.is_file() and path.stem.lower() == "readme")
     found = f" (`{others[0]}` does not count: the name must be exactly `{README}`)" if others else ""
-    message = (f"The catalog has no `{README}`, so GitLab will not publish it (`Project must have a README`)"
-               f"{found}; add a `{README}` that describes the components and their inputs")
+    message = (
+        f"The catalog has no `{README}`, so GitLab will not publish it (`Project must have a README`)"
+        f"{found}; add a `{README}` that describes the components and their inputs"
+    )
     yield ctx.problem(message, ctx.root / README)
 
 

@@ -99,14 +99,18 @@ def _advice(name: str, root: Path) -> str:
     if len(parts) == 2 and stem != "template":
         folder = parts[0]
         if (root / "templates" / folder / "template.yml").exists():
-            return (f"a component folder's entry point is `template.yml`; if it is a component of its own, "
-                    f"move it to `templates/{stem}.yml`")
+            return (
+                f"a component folder's entry point is `template.yml`; if it is a component of its own, "
+                f"move it to `templates/{stem}.yml`"
+            )
         return f"a component folder's entry point is `template.yml`; rename it to `templates/{folder}/template.yml`"
     bad = parts[0] if len(parts) == 2 else stem
     fixed = re.sub(r"[^\w-]", "-", bad, flags=re.ASCII)
     renamed = f"templates/{fixed}/template.yml" if len(parts) == 2 else f"templates/{fixed}.yml"
-    return (f"a component name may contain only letters, digits, `_` and `-`, not `{bad}`; "
-            f"rename it, for example to `{renamed}`")
+    return (
+        f"a component name may contain only letters, digits, `_` and `-`, not `{bad}`; "
+        f"rename it, for example to `{renamed}`"
+    )
 
 
 def _with_suffix(name: str, suffix: str) -> str:
