@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -163,6 +164,24 @@ def test_a_second_run_on_a_state_folder_in_use_is_refused(cli, tmp_path: Path) -
         result = cli("run", project / ".gitlab-ci.yml", "--state-dir", state, "--executor", "shell")
     assert result.code == 2
     assert f"another run is using the state folder {state}" in result.err
+
+
+def test_the_shell_executor_without_rsync_is_refused_before_anything_runs(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gitlab-ci-local would run every job green and cache nothing: it ignores rsync's absence.
+    project = repository(tmp_path / "project", {".gitlab-ci.yml": "build:\n  script: [make]\n"})
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("git", "node", "npm"):
+        found = shutil.which(tool)
+        if found:
+            (tools / tool).symlink_to(found)
+    monkeypatch.setenv("PATH", str(tools))
+    result = cli("run", project / ".gitlab-ci.yml", "--state-dir", tmp_path / "state", "--executor", "shell")
+    assert result.code == 2
+    assert "the shell executor needs rsync" in result.err and "apt-get install rsync" in result.err
+    assert not (tmp_path / "state").exists()
 
 
 def test_an_unknown_executor_in_the_environment_is_a_usage_error(

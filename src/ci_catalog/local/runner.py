@@ -249,6 +249,13 @@ def run_pipeline(root: Path, pipeline: dict[str, Any], state: State, options: Ru
             f"state folder {state.folder} is inside the project {root}: the fresh checkout would copy it, and the "
             "run would write into the project; give a --state-dir outside it"
         )
+    if options.executor == "shell" and shutil.which("rsync") is None:
+        # gitlab-ci-local copies caches and artifacts with rsync and ignores its absence:
+        # every job would pass, and nothing would be cached.
+        raise UsageError(
+            "the shell executor needs rsync, which gitlab-ci-local copies caches and artifacts with, and it is "
+            "not on PATH: install it (Debian: `apt-get install rsync`)"
+        )
     with state.locked():
         tool = ensure_installed(options.echo)
         _prepare(root, pipeline, state, options)
