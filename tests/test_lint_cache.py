@@ -155,6 +155,8 @@ def test_the_cache_folder_follows_ruff_and_pre_commit(
 def catalog_copy(tmp_path: Path) -> Path:
     root = tmp_path / "catalog"
     shutil.copytree(ROOT / "templates", root / "templates")
+    # catalog.yml's test cases name their fixture projects, which check looks for.
+    shutil.copytree(ROOT / "tests" / "fixtures", root / "tests" / "fixtures")
     for name in ("catalog.yml", "README.md"):
         shutil.copy(ROOT / name, root / name)
     return root

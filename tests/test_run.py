@@ -136,6 +136,14 @@ def test_a_pipeline_with_errors_is_exit_1_and_runs_nothing(cli, tmp_path: Path) 
     assert result.out == "" and not (tmp_path / "state").exists()
 
 
+def test_job_names_after_the_options_are_job_names_and_an_unknown_option_is_a_usage_error(cli, tmp_path: Path) -> None:
+    project = repository(tmp_path / "project", {".gitlab-ci.yml": BROKEN_PIPELINE})
+    named = cli("run", project / ".gitlab-ci.yml", "--state-dir", tmp_path / "state", "build", "--cold", "test")
+    assert named.code == 1 and "chosen stage nowhere does not exist" in named.err
+    unknown = cli("run", project / ".gitlab-ci.yml", "--state-dir", tmp_path / "state", "build", "--colder")
+    assert unknown.code == 2 and "unrecognized arguments: --colder" in unknown.err
+
+
 def test_a_state_folder_inside_the_project_is_refused(cli, tmp_path: Path) -> None:
     project = repository(tmp_path / "project", {".gitlab-ci.yml": "build:\n  script: [make]\n"})
     result = cli("run", project / ".gitlab-ci.yml", "--state-dir", project / ".state", "--executor", "shell")

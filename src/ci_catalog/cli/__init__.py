@@ -243,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
@@ -256,6 +256,20 @@ def _run(argv: Sequence[str] | None) -> int:
         print("ci-catalog: internal error (please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         return Exit.INTERNAL
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments, with `run`'s job names also where they follow options (`run ci.yml --cold test`).
+
+    argparse fills a `*` positional only in the first run of positionals after the one before
+    it, and calls the later ones unrecognized."""
+    args, extras = parser.parse_known_args(argv)
+    unknown = [item for item in extras if item.startswith("-")] or extras
+    if extras and not unknown[0].startswith("-") and isinstance(getattr(args, "jobs", None), list):
+        args.jobs.extend(extras)
+    elif extras:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def _error(message: str) -> None:
