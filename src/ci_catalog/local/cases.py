@@ -177,7 +177,7 @@ def check(expectation: Expectation, run: PipelineRun, state: State, warm_began_n
         return f"caches changed, so a runner would upload them again: {shown}"
     job = expectation.job or ""
     found = run.result(job)
-    log = run.logs.get(job, "")
+    log = printed(run.logs.get(job, ""))
     where = f"; its log: {found.log_file}" if found is not None and found.log_file else ""
     status = found.status if found is not None else "did not run"
     value = expectation.value
@@ -205,6 +205,12 @@ def check(expectation: Expectation, run: PipelineRun, state: State, warm_began_n
     assert expectation.check == "coverage", expectation.check
     figure = run.coverage(job)
     return "" if figure == value else f"{job}: coverage {figure or 'none'}, expected {value}{where}"
+
+
+def printed(log: str) -> str:
+    """What the job printed: its log without the command lines gitlab-ci-local echoes (`$ command`),
+    which hold the script's own text, so that `not_in_log: told to fail` is not met by `echo "told to fail"`."""
+    return "".join(line for line in log.splitlines(keepends=True) if not line.startswith("$ "))
 
 
 def _changed_cache_files(caches: Path, since_ns: int) -> list[str]:
