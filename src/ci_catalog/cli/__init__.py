@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_lint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="a component, a pipeline file or a catalog folder")
+    parser.set_defaults(more_positionals="paths")
     parser.add_argument("--format", choices=tuple(FORMATS), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     _add_no_cache(parser)
@@ -78,6 +79,7 @@ def _add_render(parser: argparse.ArgumentParser) -> None:
 
 def _add_validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.set_defaults(more_positionals="files")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=commands.validate)
 
@@ -127,6 +129,7 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
     parser.description, parser.epilog = run_options.RUN_DESCRIPTION, run_options.RUN_EPILOG
     expand_options.add_expand_options(parser)
     parser.add_argument("jobs", nargs="*", metavar="JOB", help="run only these jobs, and the jobs they need")
+    parser.set_defaults(more_positionals="jobs")
     parser.add_argument("--cold", action="store_true", help="start without the caches earlier runs kept")
     run_options.add_runner_options(parser)
     parser.set_defaults(run=_lazy("run_command", "run"))
@@ -135,6 +138,7 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
 def _add_test(parser: argparse.ArgumentParser) -> None:
     parser.description, parser.epilog = run_options.TEST_DESCRIPTION, run_options.TEST_EPILOG
     parser.add_argument("components", nargs="*", metavar="COMPONENT", help="only these components' cases")
+    parser.set_defaults(more_positionals="components")
     parser.add_argument("--catalog", default=".", metavar="PATH", help="the catalog folder (default: here)")
     parser.add_argument("--case", action="append", default=[], metavar="NAME", help="only the cases of this name")
     parser.add_argument("--junit", metavar="FILE", help="also write the results as a JUnit report to FILE")
@@ -259,14 +263,16 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """The arguments, with `run`'s job names also where they follow options (`run ci.yml --cold test`).
+    """The arguments, with a command's list of paths, files, jobs or components also taken where
+    its items follow options (`lint a.yml --format json b.yml`, `run ci.yml --cold test`).
 
-    argparse fills a `*` positional only in the first run of positionals after the one before
-    it, and calls the later ones unrecognized."""
+    argparse fills such a list from the first run of positionals only, and calls the later
+    ones unrecognized."""
     args, extras = parser.parse_known_args(argv)
     unknown = [item for item in extras if item.startswith("-")] or extras
-    if extras and not unknown[0].startswith("-") and isinstance(getattr(args, "jobs", None), list):
-        args.jobs.extend(extras)
+    more = getattr(args, "more_positionals", None)
+    if extras and not unknown[0].startswith("-") and more is not None:
+        getattr(args, more).extend(extras)
     elif extras:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args
