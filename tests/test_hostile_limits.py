@@ -30,18 +30,15 @@ is for bench/limits.py to time, not the tests.
 from __future__ import annotations
 
 import json
-import os
-import resource
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from child_usage import Measured, run_measured
 
 from ci_catalog.functions import FunctionContext
 from ci_catalog.interpolate import MAX_NODES, interpolate
@@ -74,48 +71,9 @@ NOT_A_HASH = "Invalid configuration format"
 CLEAN = b"job:\n  script: echo\n"
 
 
-@dataclass
-class Measured:
-    """What a child run of `ci-catalog` did, and what it cost."""
-
-    code: int
-    out: str
-    err: str
-    peak: int  # bytes of peak resident memory
-    cpu: float  # user + system seconds
-    seconds: float  # wall-clock
-
-
-def _limit_child() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-
-
 def run_limited(*args: Any, cwd: Path) -> Measured:
     """`python -m ci_catalog ARGS...` in a child under limits: exit code, output, peak memory, time."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-m", "ci_catalog", *map(str, args)],
-            stdout=out,
-            stderr=err,
-            cwd=cwd,
-            preexec_fn=_limit_child,  # only setrlimit, between fork and exec
-        )
-        # wait4, not Popen.wait: it hands back this child's own resource usage.
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Measured(
-            code=child.returncode,
-            out=out.read().decode("utf-8", "replace"),
-            err=err.read().decode("utf-8", "replace"),
-            peak=usage.ru_maxrss * 1024,  # Linux reports KiB
-            cpu=usage.ru_utime + usage.ru_stime,
-            seconds=seconds,
-        )
+    return run_measured(*args, cwd=cwd, limits={"RLIMIT_AS": ADDRESS_SPACE, "RLIMIT_CPU": CPU_SECONDS})
 
 
 pytestmark = pytest.mark.usefixtures("yaml_parser")

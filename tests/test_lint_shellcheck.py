@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from child_usage import run_measured
 
 from ci_catalog.lint import lint_files, lint_text
 from ci_catalog.lint import shellcheck_runner as runner_module
@@ -400,24 +400,11 @@ def test_the_binary_next_to_the_running_python_is_preferred() -> None:
 MIB = 1024 * 1024
 
 
-# The lint runs under a small launcher that reports its peak: a process started straight from
-# pytest starts with pytest's own resident size as its peak (Linux carries the peak across
-# exec), which after a few thousand tests is over the budget by itself.
-LAUNCHER = """\
-import os, sys
-pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
-_, status, usage = os.wait4(pid, 0)
-print(usage.ru_maxrss, file=sys.stderr)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
 def lint_in_child(path: Path) -> tuple[int, str, int]:
     """`ci-catalog lint --no-cache PATH` in a child: exit code, stdout, and the peak resident
-    memory of the child and every process it started (`wait4`, in the launcher)."""
-    command = [sys.executable, "-m", "ci_catalog", "lint", "--no-cache", str(path)]
-    done = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *command], capture_output=True, text=True, check=False)
-    return done.returncode, done.stdout, int(done.stderr.split()[-1]) * 1024
+    memory of the child and every process it started."""
+    run = run_measured("lint", "--no-cache", path)
+    return run.code, run.out, run.peak
 
 
 def test_a_script_shellcheck_cannot_check_within_its_memory_is_one_finding_and_check_stays_small(
