@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+import unicodedata
 from typing import Any
 
 import jsonschema_rs
@@ -47,6 +48,9 @@ def plain_strings() -> list[str]:
     alphabet = [chr(code) for code in range(0x20, 0x7F)] + ["\t", "\n", "\r", "\x0b", "\x0c"]
     rng = random.Random(7)
     strings += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 16))) for _ in range(5000)]
+    neutral = list(NEUTRAL_SAMPLE)
+    strings += ["".join(rng.choice(alphabet + neutral) for _ in range(rng.randint(1, 16))) for _ in range(5000)]
+    strings += [f"a{char}b" for char in neutral] + [char for char in neutral]
     return strings + [
         "https://example.com/a.yml\n",
         "2020-01-01T00:00:00Z\n",
@@ -55,6 +59,24 @@ def plain_strings() -> list[str]:
         "sha256-" + "a" * 43 + "=\n",
     ]
 
+
+# Punctuation and symbols of the BMP, which jsonschema-rs decides for too: a few common ones,
+# and a random sample of all of them.
+NEUTRAL_SAMPLE = sorted(
+    set(
+        "\u2026\u2014\u2013\u2018\u2019\u201c\u201d\u00ab\u00bb\u2022\u00b7\u20ac\u00a3\u00a9\u00ae\u2122\u00b0\u00a7\u00b6\u2020\u2021\u2032\u2033\u2190\u2192\u21d2\u2200\u2264\u2265\u2605\u2713"
+    )  # an ellipsis, dashes, quotes, bullets, currency, marks, arrows, maths, stars
+    | set(
+        random.Random(11).sample(
+            [
+                chr(code)
+                for code in range(0x80, 0x10000)
+                if not 0xD800 <= code < 0xE000 and unicodedata.category(chr(code))[0] in "PS"
+            ],
+            400,
+        )
+    )
+)
 
 PATTERNS = sorted(schema_patterns(gitlab_ci_schema())) + ["[]a.]$", "[^]a]+$"]
 
@@ -87,6 +109,15 @@ def test_a_document_with_other_characters_is_left_to_jsonschema(text: str) -> No
     document = {"include": [{"project": text, "file": "a.yml"}]}
     assert fast_verdict(document) is None
     assert is_valid(document) == gitlab_ci_validator().is_valid(document)
+
+
+def test_a_document_with_punctuation_and_symbols_is_decided_by_jsonschema_rs_as_by_jsonschema() -> None:
+    texts = [f"group/{char}" for char in NEUTRAL_SAMPLE] + ["a\u2026b", "x \u2014 y", "\u2192", "job\u2026"]
+    documents = [{"include": [{"project": text, "file": "a.yml"}]} for text in texts]
+    documents += [{text: {"script": ["make"], "stage": text}} for text in texts]
+    verdicts = [(fast_verdict(document), gitlab_ci_validator().is_valid(document)) for document in documents]
+    assert all(fast is not None for fast, _ in verdicts)
+    assert [document for document, (fast, slow) in zip(documents, verdicts, strict=True) if fast != slow] == []
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ are worked out with (the most specific error, its absolute path), look at it. Th
 read the schema's regular expressions differently (ECMA-262 against Python's `re`), so
 jsonschema-rs gets the schema with each `.` and `$` written as Python reads them, and
 decides only for documents whose strings are printable ASCII (tabs and line breaks
-too), where the other classes (`\\w`, `\\d`, `\\s`) mean the same in both. Any other
+too) and punctuation or symbols of the Basic Multilingual Plane (`…`, `—`, `→`), where
+the other classes (`\\w`, `\\d`, `\\s`) mean the same in both: no punctuation or
+symbol is a word character, a digit or a space to either. Any other
 document, and any value jsonschema-rs cannot take (bytes, a huge integer, NaN), goes
 to Python's jsonschema alone. Both check the one format GitLab's schema needs checked
 offline, `regex`, with Python's `re`.
@@ -23,6 +25,7 @@ import importlib.util
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,8 +43,10 @@ MAX_MESSAGE = 240
 # The formats both validators check; the schema's others (uri, uri-reference, date-time)
 # are left alone, as Python's jsonschema leaves them without its optional packages.
 CHECKED_FORMATS = ("regex",)
-# What jsonschema-rs decides for: printable ASCII, tabs and line breaks.
+# What jsonschema-rs decides for: printable ASCII, tabs and line breaks, and (checked one
+# character at a time, `_neutral`) the punctuation and symbols of the BMP.
 _PLAIN = re.compile(r"[\t\n\x0b\x0c\r\x20-\x7e]*")
+_ASCII_PLAIN = frozenset("\t\n\x0b\x0c\r" + "".join(map(chr, range(0x20, 0x7F))))
 _LARGEST_INT = 2**63 - 1
 
 
@@ -217,7 +222,7 @@ def _plain_json(value: Any) -> Any:
     """The document as JSON, if every value in it is one jsonschema-rs decides for alike."""
     kind = type(value)
     if kind is str:
-        if _PLAIN.fullmatch(value) is None:
+        if _PLAIN.fullmatch(value) is None and not all(map(_neutral, set(value) - _ASCII_PLAIN)):
             raise _Unsure
         return value
     if kind is dict:
@@ -231,6 +236,13 @@ def _plain_json(value: Any) -> Any:
     if kind is float and math.isfinite(value):
         return value
     raise _Unsure
+
+
+@functools.cache
+def _neutral(char: str) -> bool:
+    """Whether both engines read the character alike in every class: a punctuation mark or a
+    symbol of the Basic Multilingual Plane (one code point, one UTF-16 unit, for lengths too)."""
+    return ord(char) < 0x10000 and unicodedata.category(char)[0] in "PS" and not char.isalnum() and not char.isspace()
 
 
 # --- Python's errors ----------------------------------------------------------------
