@@ -66,9 +66,11 @@ def synthetic_catalog(source: Path, target: Path, size: int) -> Path:
         folder.joinpath("template.yml").write_text(named, encoding="utf-8")
         # Only the first example input set: a manifest of 1,000 components with all of theirs
         # is more than GitLab's limit on a parsed YAML file, which ci-catalog applies too.
-        entry = manifest["components"][original]
+        # No test cases: their fixture projects are not copied, and `check` does not run them.
+        entry = {key: value for key, value in manifest["components"][original].items() if key != "tests"}
         components[name] = {**entry, "examples": entry["examples"][:1]}
     (target / "catalog.yml").write_text(yaml.safe_dump({**manifest, "components": components}), encoding="utf-8")
+    (target / "README.md").write_bytes((source / "README.md").read_bytes())
     return target
 
 
