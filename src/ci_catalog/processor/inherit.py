@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ci_catalog.processor.entry import Checks, Node, Unknown, strategies
-from ci_catalog.processor.keywords import Boolean
+from ci_catalog.processor.keywords import DEFAULT_KEYWORDS, Boolean
 
 
 class _InheritBoolean(Boolean):
@@ -15,20 +15,7 @@ class _InheritBoolean(Boolean):
 class _InheritDefaultList(Node):
     """inherit/default.rb ArrayStrategy: the names of `default:` keywords."""
 
-    ALLOWED: ClassVar[tuple[str, ...]] = (
-        "before_script",
-        "after_script",
-        "hooks",
-        "cache",
-        "image",
-        "services",
-        "interruptible",
-        "timeout",
-        "retry",
-        "tags",
-        "artifacts",
-        "id_tokens",
-    )
+    ALLOWED: ClassVar[tuple[str, ...]] = DEFAULT_KEYWORDS
 
     def validate(self, v: Checks) -> None:
         v.type("config", "Array")

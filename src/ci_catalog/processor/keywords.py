@@ -17,6 +17,24 @@ from ci_catalog.processor.rubyish import is_hash, is_integer, is_string
 MAX_NESTING_LEVEL = MAX_SCRIPT_NESTING
 
 
+# `default:`'s keywords (entry/default.rb ALLOWED_KEYS); `inherit: default:` may name the
+# same ones (inherit/default.rb takes that very list).
+DEFAULT_KEYWORDS = (
+    "before_script",
+    "after_script",
+    "hooks",
+    "cache",
+    "image",
+    "services",
+    "interruptible",
+    "timeout",
+    "retry",
+    "tags",
+    "artifacts",
+    "id_tokens",
+)
+
+
 class Commands(Node):
     """commands.rb: `script`, `before_script`, `after_script`, hook scripts."""
 

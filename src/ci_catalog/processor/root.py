@@ -15,26 +15,23 @@ from ci_catalog.processor.entry import Checks, Node, always
 from ci_catalog.processor.images import Image, Services
 from ci_catalog.processor.includes import Includes
 from ci_catalog.processor.jobs import Jobs, job_kind
-from ci_catalog.processor.keywords import Boolean, Commands, Hooks, IdTokens, Retry, Stages, Tags, Timeout
+from ci_catalog.processor.keywords import (
+    DEFAULT_KEYWORDS,
+    Boolean,
+    Commands,
+    Hooks,
+    IdTokens,
+    Retry,
+    Stages,
+    Tags,
+    Timeout,
+)
 from ci_catalog.processor.rubyish import is_hash
 from ci_catalog.processor.rules import Workflow
 from ci_catalog.processor.variables import TOP_LEVEL_DATA, Variables
 
-DEFAULT_KEYS = (
-    "before_script",
-    "after_script",
-    "hooks",
-    "cache",
-    "image",
-    "services",
-    "interruptible",
-    "timeout",
-    "retry",
-    "tags",
-    "artifacts",
-    "id_tokens",
-    "identity",
-)
+# GitLab EE adds `identity` to what `default:` takes, not to what `inherit:` may name.
+DEFAULT_KEYS = (*DEFAULT_KEYWORDS, "identity")
 DEFAULT_INHERITED = ("before_script", "after_script", "cache", "image", "services")
 ROOT_KEYS = (
     "default",
