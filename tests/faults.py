@@ -28,9 +28,13 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer",
 
 class FailingProxy:
     """Forwards every request to `target` (`host:port`), except those `refuse(method, path)`
-    picks, which get `status` and a short text body. `refused` lists them as `METHOD path`."""
+    picks, which get `status` and a short text body. `refused` lists them as `METHOD path`.
+    With `forward_first`, a refused request still reaches the target first: it is done there,
+    though the client is told it failed."""
 
-    def __init__(self, target: str, refuse: Callable[[str, str], bool], status: int = 500) -> None:
+    def __init__(
+        self, target: str, refuse: Callable[[str, str], bool], status: int = 500, forward_first: bool = False
+    ) -> None:
         self.target = target
         self.refused: list[str] = []
         proxy = self
@@ -58,6 +62,8 @@ class FailingProxy:
                 body = self._body()
                 if refuse(self.command, self.path):
                     proxy.refused.append(f"{self.command} {self.path}")
+                    if forward_first:
+                        self._forward(body)
                     text = f"refused by the test proxy: HTTP {status}\n".encode()
                     self.send_response(status)
                     self.send_header("Content-Type", "text/plain")
@@ -65,6 +71,20 @@ class FailingProxy:
                     self.end_headers()
                     self.wfile.write(text)
                     return
+                response, data = self._forward(body)
+                self.send_response(response.status, response.reason)
+                for name, value in response.getheaders():
+                    if name.lower() not in _HOP_BY_HOP and name.lower() != "content-length":
+                        self.send_header(name, value)
+                # A HEAD answer tells the length of what a GET would give.
+                length = response.getheader("Content-Length", "0") if self.command == "HEAD" else len(data)
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            def _forward(self, body: bytes) -> tuple[http.client.HTTPResponse, bytes]:
+                """The target's answer to this request, read whole."""
                 # A list, not a dict: a request can repeat a header (registry clients send several Accept).
                 headers = [(name, value) for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP]
                 upstream = http.client.HTTPConnection(proxy.target, timeout=60)
@@ -76,17 +96,7 @@ class FailingProxy:
                     upstream.putheader("Content-Length", str(len(body)))
                     upstream.endheaders(body)
                     response = upstream.getresponse()
-                    data = response.read()
-                    self.send_response(response.status, response.reason)
-                    for name, value in response.getheaders():
-                        if name.lower() not in _HOP_BY_HOP and name.lower() != "content-length":
-                            self.send_header(name, value)
-                    # A HEAD answer tells the length of what a GET would give.
-                    length = response.getheader("Content-Length", "0") if self.command == "HEAD" else len(data)
-                    self.send_header("Content-Length", str(length))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(data)
+                    return response, response.read()
                 finally:
                     upstream.close()
 

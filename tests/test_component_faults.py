@@ -91,6 +91,26 @@ def test_deps_image_push_answered_with_500_fails_clearly_and_hands_out_nothing(
     assert_secret_absent(run.run, registry_setup.registry.password)
 
 
+def manifest_writes(method: str, path: str) -> bool:
+    return method == "PUT" and "/manifests/" in path
+
+
+def test_deps_image_push_that_lands_but_is_answered_with_an_error_uses_the_image_that_landed(
+    registry_setup: Setup, tmp_path: Path
+) -> None:
+    """As when another pipeline's push of the same tag lands while this one's fails: the
+    registry holds the tag, so the job hands on the image the tag names instead of failing."""
+    with FailingProxy(registry_setup.registry.host, manifest_writes, status=500, forward_first=True) as proxy:
+        project = deps_pipeline(tmp_path, registry_setup, proxy.host, "faults/landed")
+        run = run_pipeline(project, registry_setup)
+    assert proxy.refused, "the push never reached the registry"
+    assert run.passed(BUILD), run.output[-3000:]
+    log = run.log(BUILD)
+    assert "but its push failed while another pipeline pushed the same tag: using that image" in log
+    assert registry_setup.registry.tags("faults/landed-unprotected") != []
+    assert DIGEST_REFERENCE.fullmatch(run.dotenv_reports[BUILD]["DEPS_IMAGE"]), run.dotenv_reports
+
+
 def test_deps_image_build_job_with_a_wrong_password_fails_at_login_without_showing_it(
     push_answered_500, registry_setup: Setup
 ) -> None:
