@@ -91,3 +91,17 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def validate(cli, tmp_path: Path):
+    """`ci-catalog validate` on a pipeline file's text: the exit code and the stdout lines,
+    each without the file's path."""
+
+    def run(text: str) -> tuple[int, list[str]]:
+        path = tmp_path / "ci.yml"
+        path.write_text(text, encoding="utf-8")
+        result = cli("validate", path)
+        return result.code, [line.replace(f"{path}:", "") for line in result.out.splitlines()]
+
+    return run

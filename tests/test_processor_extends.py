@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from ci_catalog.processor.extends import extend_all
 from ci_catalog.yamlread import read_document
-
-
-@pytest.fixture
-def validate(cli, tmp_path: Path):
-    """`ci-catalog validate` on a pipeline file: exit code and stdout lines."""
-
-    def run(text: str) -> tuple[int, list[str]]:
-        path = tmp_path / "ci.yml"
-        path.write_text(text, encoding="utf-8")
-        result = cli("validate", path)
-        return result.code, [line.replace(f"{path}:", "") for line in result.out.splitlines()]
-
-    return run
 
 
 def test_an_unknown_base_is_refused_at_the_extends_key(validate) -> None:

@@ -3,22 +3,6 @@ job.rb, bridge.rb, hidden.rb, default.rb)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-
-@pytest.fixture
-def validate(cli, tmp_path: Path):
-    def run(text: str) -> tuple[int, list[str]]:
-        path = tmp_path / "ci.yml"
-        path.write_text(text, encoding="utf-8")
-        result = cli("validate", path)
-        return result.code, [line.replace(f"{path}:", "") for line in result.out.splitlines()]
-
-    return run
-
-
 IMPLEMENT = "config should implement the script:, run:, or trigger: keyword"
 
 

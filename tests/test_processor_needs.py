@@ -3,22 +3,6 @@ yaml_processor/dag.rb, pipeline/seed/build.rb)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-
-@pytest.fixture
-def validate(cli, tmp_path: Path):
-    def run(text: str) -> tuple[int, list[str]]:
-        path = tmp_path / "ci.yml"
-        path.write_text(text, encoding="utf-8")
-        result = cli("validate", path)
-        return result.code, [line.replace(f"{path}:", "") for line in result.out.splitlines()]
-
-    return run
-
-
 STAGES = "stages: [build, test]\n"
 
 

@@ -6,18 +6,6 @@ from pathlib import Path
 
 import pytest
 
-
-@pytest.fixture
-def validate(cli, tmp_path: Path):
-    def run(text: str) -> tuple[int, list[str]]:
-        path = tmp_path / "ci.yml"
-        path.write_text(text, encoding="utf-8")
-        result = cli("validate", path)
-        return result.code, [line.replace(f"{path}:", "") for line in result.out.splitlines()]
-
-    return run
-
-
 VARS = ".vars:\n  variables:\n    URL: http://my-url.internal\n    IMPORTANT_VAR: the details\n"
 
 

@@ -2,21 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-
-@pytest.fixture
-def validate(cli, tmp_path: Path):
-    def run(text: str) -> tuple[int, list[str]]:
-        path = tmp_path / "ci.yml"
-        path.write_text(text, encoding="utf-8")
-        result = cli("validate", path)
-        return result.code, [line.replace(f"{path}:", "") for line in result.out.splitlines()]
-
-    return run
-
 
 def test_a_job_in_an_undefined_stage_names_the_available_stages(validate) -> None:
     text = "stages: [build, test]\ndeploy:\n  stage: deploy\n  script: x\n"

@@ -14,17 +14,6 @@ HOST = "gitlab.example.com"
 HEADER = "spec:\n  inputs:\n    stage:\n      default: lint\n---\n"
 
 
-@pytest.fixture
-def validate(cli, tmp_path: Path):
-    def run(text: str) -> tuple[int, list[str]]:
-        path = tmp_path / "ci.yml"
-        path.write_text(text, encoding="utf-8")
-        result = cli("validate", path)
-        return result.code, [line.replace(f"{path}:", "") for line in result.out.splitlines()]
-
-    return run
-
-
 # --- the schema and the server ----------------------------------------------------------
 
 
