@@ -269,12 +269,12 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     argparse fills such a list from the first run of positionals only, and calls the later
     ones unrecognized."""
     args, extras = parser.parse_known_args(argv)
-    unknown = [item for item in extras if item.startswith("-")] or extras
+    options = [item for item in extras if item.startswith("-")]
     more = getattr(args, "more_positionals", None)
-    if extras and not unknown[0].startswith("-") and more is not None:
+    if options or (extras and more is None):
+        parser.error(f"unrecognized arguments: {' '.join(options or extras)}")
+    if more is not None:
         getattr(args, more).extend(extras)
-    elif extras:
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args
 
 
