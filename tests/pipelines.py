@@ -31,7 +31,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from xml.etree import ElementTree
 
 import yaml
@@ -253,17 +253,19 @@ class FixtureProject:
         volumes: Sequence[str] = (),
         environment: dict[str, str] | None = None,
         keep_builds: bool = False,
+        echo: TextIO | None = None,
     ) -> PipelineRun:
         """Run the pipeline (or only `jobs`, without the jobs they need) as `ci-catalog run` does.
 
         `volumes` (`host:container`) are mounted into every job's container, as a runner's
         `volumes` setting would; `environment` is added to gitlab-ci-local's (and podman's);
-        `keep_builds` copies each job's build folder out of its container (`build_dir`).
+        `keep_builds` copies each job's build folder out of its container (`build_dir`);
+        `echo` is given gitlab-ci-local's output line by line as it comes.
         """
         pipeline = yaml.safe_load((self.path / ".gitlab-ci.yml").read_text())
-        return run_pipeline(
-            self.path, pipeline, self.state, self._options(jobs, variables, timeout, volumes, environment, keep_builds)
-        )
+        options = self._options(jobs, variables, timeout, volumes, environment, keep_builds)
+        options.echo = echo
+        return run_pipeline(self.path, pipeline, self.state, options)
 
     def _options(
         self,
@@ -301,10 +303,6 @@ class FixtureProject:
             "UV_CONCURRENT_DOWNLOADS": "4",
             "POETRY_INSTALLER_MAX_WORKERS": "2",
         }
-
-    def _environment(self) -> dict[str, str]:
-        """gitlab-ci-local's environment for this project's runs (the pipeline benchmark runs it itself)."""
-        return job_environment(RunOptions(executor=self.executor, environment=self._own_environment()))
 
     def _git(self, *args: str, check: bool = True) -> None:
         subprocess.run(["git", *args], cwd=self.path, check=check, capture_output=True)

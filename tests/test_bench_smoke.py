@@ -70,6 +70,10 @@ def test_pipeline_benchmark_writes_its_table_json_and_chart(tmp_path: Path) -> N
         "poetry-test warm",
         "deps-image consumer",
     }
+    assert results["meta"]["executor"] in ("container", "shell")
+    warm = results["summary"]["uv-cache hardlink warm"]
+    assert warm["megabytes downloaded"]["median"] > 0
+    assert warm["with transfer (Info-ZIP)"]["median"] > warm["no transfer"]["median"]
     table = (tmp_path / "pipeline.md").read_text()
-    assert "| seed baseline |" in table and "## Goals" in table
+    assert "| seed baseline |" in table and "## Goals" in table and "## Bytes moved" in table
     assert (tmp_path / "pipeline.png").read_bytes().startswith(b"\x89PNG")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ROOT
-from .contenders import POETRY_VERSION, Fixtures, Setting, groups
+from .contenders import EXECUTOR, POETRY_VERSION, Fixtures, Setting, groups
 from .report import chart, goals, markdown, summarise
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +31,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a new temporary one)")
     parser.add_argument("--note", default="", help="a sentence for the report, such as how loaded the machine was")
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="also run the cold jobs of uv-cache and poetry-test as their templates were at git revision REV",
+    )
     return parser.parse_args()
 
 
@@ -72,7 +77,7 @@ def main() -> None:
         fixtures = Fixtures(ROOT / "tests" / "fixtures" / "uv-project", ROOT / "tests" / "fixtures" / "poetry-project")
     else:
         fixtures = Fixtures(HERE / "fixtures" / "uv-service", HERE / "fixtures" / "poetry-service")
-    setting = Setting(fixtures, work, job_tools(work / "bin"))
+    setting = Setting(fixtures, work, job_tools(work / "bin"), before=args.before)
     # Read now: the scratch folder, with the job tools, is gone by the time the report is written.
     tools = tool_versions(setting)
     index = None
@@ -124,6 +129,8 @@ def write(
         "quick": args.quick,
         "fixtures": f"{fixtures.uv.name} (uv), {fixtures.poetry.name} (Poetry)",
         "index": "a local pypiserver on 127.0.0.1" if args.local_index else "PyPI",
+        "executor": EXECUTOR,
+        "before": args.before,
         "tools": tools,
         "note": args.note,
     }

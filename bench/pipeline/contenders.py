@@ -4,9 +4,11 @@ Each group owns a fixture project with a pipeline of real jobs, rendered from th
 catalog's components by the harness. A group's cold contender runs with no cache; its warm
 one runs right after, on the caches the cold run left, as the next pipeline would.
 
-The jobs run with gitlab-ci-local's shell executor on this machine, with its Python,
-whatever CI_CATALOG_EXECUTOR says: the seed baseline and the floors are measured on the
-machine, and the results compare with earlier ones.
+The jobs run as the end-to-end tests run them (CI_CATALOG_EXECUTOR): by default each in
+a fresh container of the look-alike image its `image:` names, so that no contender can
+lean on a tool its image lacks; with `shell`, on this machine with its Python. The seed
+baseline runs in `python:<version>-slim`, as a seed pipeline would, and the deps-image
+consumer in an image made here the way deps-image makes one (see DepsImageConsumer).
 """
 
 from __future__ import annotations
@@ -20,21 +22,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines import HOST_PYTHON_VERSION as PYTHON_VERSION
+from ci_catalog.local.runner import CONTAINER_CA_BUNDLE
+from ci_catalog.render import RenderOptions, render_path
 from pipelines import (
+    EXECUTOR,
+    PYTHON_VERSION,
     FixtureProject,
+    PipelineRun,
     files_changed_since,
+    job_ca_file,
+    job_podman,
     render_component,
-    require_gitlab_ci_local,
+    require_job_images,
 )
 
-from .cachezip import LEVELS, cache_costs
+from . import ROOT
+from .cachezip import MODELS, cache_costs
 from .steps import STEPS, Mark, Marks, command, job_logs, job_steps
 
 POETRY_VERSION = "2.5.1"  # the poetry-test component's default, so that both run the same Poetry
 TEST_COMMAND = "python -m pytest --junitxml=report.xml --cov --cov-report=term --cov-report=xml:coverage.xml"
-# Any digest will do: nothing pulls the image, but the consumer template insists on one.
+# Any digest will do: the job names the image it runs in itself, but the consumer template
+# insists on a pinned reference in DEPS_IMAGE.
 DEPS_IMAGE = "registry.example.invalid/demo/deps@sha256:" + "0" * 64
+# The seed pipeline's image: the one poetry-test uses for the same Python.
+SEED_IMAGE = f"docker.io/library/python:{PYTHON_VERSION}-slim"
+# uv-cache's default image, on which the deps-image consumer's image is made.
+UV_IMAGE = f"ghcr.io/astral-sh/uv:0.13.8-python{PYTHON_VERSION}-trixie-slim"
+# The dependencies image the consumer runs in (a local image: nothing pulls it).
+CONSUMER_IMAGE = "localhost/ci-catalog-bench/deps:latest"
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,25 @@ class Setting:
     # A runner's zip cost depends only on the files: measured once per repetition for
     # each distinct cache content (the link modes share one).
     zip_costs: dict[tuple[int, int], dict[str, dict[str, float]]] = field(default_factory=dict)
+    # A git revision whose components' cold jobs run too, as `… cold (before)` (--before).
+    before: str | None = None
+
+    def render(self, name: str, inputs: dict[str, Any], revision: str | None = None) -> dict[str, Any]:
+        """A component's jobs, from the checkout or, with `revision`, from its template at that revision."""
+        if revision is None:
+            return render_component(name, inputs)
+        shown = subprocess.run(
+            ["git", "show", f"{revision}:templates/{name}/template.yml"], cwd=ROOT, capture_output=True, text=True
+        )
+        if shown.returncode != 0:
+            raise RuntimeError(f"--before {revision}: no templates/{name}/template.yml there: {shown.stderr.strip()}")
+        template = self.work / "before" / name / "template.yml"
+        template.parent.mkdir(parents=True, exist_ok=True)
+        template.write_text(shown.stdout, encoding="utf-8")
+        result = render_path(template, RenderOptions(inputs=inputs))
+        if result.problems:
+            raise RuntimeError(f"{name} at {revision}: {[problem.message for problem in result.problems]}")
+        return result.data
 
     def zip_cost(self, cache: Path) -> dict[str, dict[str, float]]:
         content = fingerprint(cache)
@@ -76,32 +111,34 @@ def fingerprint(folder: Path) -> tuple[int, int]:
 Result = dict[str, Any]
 
 
+class StampedLines:
+    """Where gitlab-ci-local's output goes as it runs: each line with the moment it arrived."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[float, str]] = []
+
+    def write(self, line: str) -> None:
+        self.lines.append((time.perf_counter(), line.rstrip("\n")))
+
+    def flush(self) -> None:
+        pass
+
+
 def run_gitlab_ci_local(
     project: FixtureProject, home: Path, variables: dict[str, str]
-) -> tuple[list[tuple[float, str]], int]:
-    """Run the project's pipeline from a fresh checkout; gitlab-ci-local's output and the start time."""
+) -> tuple[PipelineRun, list[tuple[float, str]], int]:
+    """Run the project's pipeline from a fresh checkout: the run, its stamped output and its start time."""
     # A runner's job starts from a clean checkout with an empty home: nothing from the last
     # run may help, but the caches the pipeline declares.
-    shutil.rmtree(project.path / ".gitlab-ci-local" / "builds", ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     project.home = home
-    environment = project._environment()
-    environment["XDG_CACHE_HOME"] = str(home / ".cache")
-    command_line = [str(require_gitlab_ci_local()), "--force-shell-executor", "--shell-isolation", "--no-color"]
-    command_line.append("--timestamps")
-    for name, value in variables.items():
-        command_line += ["--variable", f"{name}={value}"]
+    stamped = StampedLines()
     started = time.time_ns()
-    stamped = []
-    with subprocess.Popen(
-        command_line, cwd=project.path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as process:
-        assert process.stdout is not None
-        # Each line stamped when it arrives: gitlab-ci-local writes them as the job prints them.
-        for line in process.stdout:
-            stamped.append((time.perf_counter(), line.rstrip("\n")))
-    return stamped, started
+    run = project.run(
+        variables=variables, timeout=1800, environment={"XDG_CACHE_HOME": str(home / ".cache")}, echo=stamped
+    )
+    return run, stamped.lines, started
 
 
 class Group:
@@ -123,29 +160,23 @@ class Group:
 
     def make_project(self, fixture: Path, jobs: dict[str, Any]) -> FixtureProject:
         shutil.rmtree(self.folder, ignore_errors=True)
-        project = FixtureProject(
-            str(fixture), self.folder / "project", self.setting.tools, self.folder / "home", executor="shell"
-        )
+        project = FixtureProject(str(fixture), self.folder / "project", self.setting.tools, self.folder / "home")
         project.use_pipeline(jobs, ["test"])
         return project
 
-    def caches(self, project: FixtureProject) -> Path:
-        return project.path / ".gitlab-ci-local" / "cache"
-
     def run(self, project: FixtureProject, cold: bool, variables: dict[str, str] | None = None) -> Result:
         """One pipeline run, measured: per job and summed, with a runner's cache transfer added."""
-        caches = self.caches(project)
+        caches = project.caches
         if cold:
             shutil.rmtree(caches, ignore_errors=True)
         before = {key.name for key in caches.iterdir()} if caches.exists() else set()
         self.runs += 1
-        stamped, started = run_gitlab_ci_local(
+        run, stamped, started = run_gitlab_ci_local(
             project, self.folder / f"home-{self.runs}", {**self.setting.index_variables, **(variables or {})}
         )
-        output = "\n".join(line for _, line in stamped)
-        failed = [job for job in self.jobs if not passed(output, job)]
+        failed = [job for job in self.jobs if not run.passed(job)]
         if failed:
-            raise RuntimeError(f"{', '.join(failed)} did not pass:\n{output[-4000:]}")
+            raise RuntimeError(f"{', '.join(failed)} did not pass:\n{run.output[-4000:]}")
         keys = sorted(key for key in caches.iterdir()) if caches.exists() else []
         changed = {key.name: key.name not in before or bool(files_changed_since(key, started)) for key in keys}
         costs = {key.name: self.setting.zip_cost(key) for key in keys}
@@ -154,43 +185,49 @@ class Group:
         return measured(per_job, logs, costs, changed)
 
 
-def passed(output: str, job: str) -> bool:
-    """Whether gitlab-ci-local's summary says PASS for `job` (with `--timestamps`, after its duration)."""
-    return re.search(rf"^\s*PASS\s+(\[[^\]]*\]\s+)?{re.escape(job)}(\s|$)", output, re.MULTILINE) is not None
-
-
 def measured(
     per_job: dict[str, dict[str, float]],
     logs: Any,
     costs: dict[str, dict[str, dict[str, float]]],
     changed: dict[str, bool],
 ) -> Result:
-    """The steps summed over the jobs, with gitlab-ci-local's copies replaced by a runner's zip and unzip."""
+    """The steps summed over the jobs, with gitlab-ci-local's copies replaced by a runner's zip and unzip
+    (each model of it), and the megabytes the runner would download and upload (fastest level)."""
     steps = {step: sum(job[step] for job in per_job.values()) for step in (*STEPS, "job")}
-    transfer = {level: {"restore": 0.0, "save": 0.0} for level in LEVELS}
+    transfer = {model: {"restore": 0.0, "save": 0.0} for model in MODELS}
+    moved = {"download": 0.0, "upload": 0.0}
     for job in per_job:
         for _, text in logs[job].lines:
-            imported = _cache_key(text, "imported cache '")
-            created = _cache_key(text, "cache created in '.gitlab-ci-local/cache/")
-            for level in LEVELS:
+            imported = _cache_key(_IMPORTED_CACHE, text)
+            created = _cache_key(_CREATED_CACHE, text)
+            if imported in costs:
+                moved["download"] += costs[imported]["fastest"]["megabytes"]
+            if created in costs and changed.get(created, True):
+                moved["upload"] += costs[created]["fastest"]["megabytes"]
+            for model in MODELS:
                 if imported in costs:
-                    transfer[level]["restore"] += costs[imported][level]["extract"]
+                    transfer[model]["restore"] += costs[imported][model]["extract"]
                 if created in costs and changed.get(created, True):
-                    transfer[level]["save"] += costs[created][level]["archive"]
+                    transfer[model]["save"] += costs[created][model]["archive"]
     return {
         "steps": steps,
         "gitlab_ci_local_cache_copy": {"restore": steps["cache restore"], "save": steps["cache save"]},
         "transfer": transfer,
-        "cache_megabytes": {level: sum(cost[level]["megabytes"] for cost in costs.values()) for level in LEVELS},
+        "megabytes_moved": moved,
+        "cache_megabytes": {model: sum(cost[model]["megabytes"] for cost in costs.values()) for model in MODELS},
         "cache_changed": changed,
         "jobs": per_job,
     }
 
 
-def _cache_key(text: str, prefix: str) -> str | None:
-    if not text.startswith(prefix):
-        return None
-    return text[len(prefix) :].split("'", 1)[0]
+# gitlab-ci-local's lines on a job's caches, after the job's name.
+_IMPORTED_CACHE = re.compile(r"^imported cache '(?P<key>[^']+)'")
+_CREATED_CACHE = re.compile(r"^cache created in '(?:[^']*/)?cache/(?P<key>[^'/]+)'")
+
+
+def _cache_key(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.match(text)
+    return found["key"] if found else None
 
 
 class SeedBaseline(Group):
@@ -207,6 +244,7 @@ class SeedBaseline(Group):
 
     def prepare(self) -> None:
         job = {
+            "image": SEED_IMAGE,
             "stage": "test",
             "variables": {"POETRY_VIRTUALENVS_IN_PROJECT": "true", "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
             "script": [
@@ -240,13 +278,28 @@ class PoetryTest(Group):
         )
     }
 
+    revision: str | None = None
+
     def prepare(self) -> None:
-        jobs = render_component("poetry-test", {"python_versions": [PYTHON_VERSION]})
+        jobs = self.setting.render("poetry-test", {"python_versions": [PYTHON_VERSION]}, self.revision)
         self.project = self.make_project(self.setting.fixtures.poetry, jobs)
 
     def repeat(self) -> dict[str, Result]:
         cold = self.run(self.project, cold=True)
         return {"poetry-test cold": cold, "poetry-test warm": self.run(self.project, cold=False)}
+
+
+class PoetryTestBefore(PoetryTest):
+    """The poetry-test component at the --before revision: its cold job."""
+
+    contenders = ("poetry-test cold (before)",)
+
+    def __init__(self, setting: Setting, name: str) -> None:
+        super().__init__(setting, name)
+        self.revision = setting.before
+
+    def repeat(self) -> dict[str, Result]:
+        return {"poetry-test cold (before)": self.run(self.project, cold=True)}
 
 
 UV_JOBS = {
@@ -260,46 +313,121 @@ class UvCache(Group):
 
     jobs: ClassVar[dict[str, Marks]] = UV_JOBS
 
-    def __init__(self, setting: Setting, link_mode: str = "hardlink", prune: bool = False, cold: bool = True) -> None:
+    def __init__(
+        self,
+        setting: Setting,
+        link_mode: str = "hardlink",
+        prune: bool = False,
+        cold: bool = True,
+        before: bool = False,
+    ) -> None:
+        # `before`: the component at the --before revision, its cold run only.
         label = f"uv-cache {link_mode}{' pruned' if prune else ''}"
-        super().__init__(setting, label.replace(" ", "-"))
+        super().__init__(setting, label.replace(" ", "-") + ("-before" if before else ""))
         self.inputs = {"python_version": PYTHON_VERSION, "lint": False, "link_mode": link_mode, "prune_cache": prune}
-        self.cold_name, self.warm_name = f"{label} cold", f"{label} warm"
+        self.revision = setting.before if before else None
+        self.cold_name = f"{label} cold (before)" if before else f"{label} cold"
+        self.warm_name = None if before else f"{label} warm"
         self.with_cold = cold
-        self.contenders = (self.cold_name, self.warm_name) if cold else (self.warm_name,)
+        names = (self.cold_name if cold else None, self.warm_name)
+        self.contenders = tuple(name for name in names if name is not None)
 
     def prepare(self) -> None:
-        self.project = self.make_project(self.setting.fixtures.uv, render_component("uv-cache", self.inputs))
+        jobs = self.setting.render("uv-cache", self.inputs, self.revision)
+        self.project = self.make_project(self.setting.fixtures.uv, jobs)
         if not self.with_cold:
             self.run(self.project, cold=True)  # fills the cache the warm runs start from
 
     def repeat(self) -> dict[str, Result]:
         results = {self.cold_name: self.run(self.project, cold=True)} if self.with_cold else {}
-        results[self.warm_name] = self.run(self.project, cold=False)
+        if self.warm_name is not None:
+            results[self.warm_name] = self.run(self.project, cold=False)
         return results
 
 
 class DepsImageConsumer(Group):
     """A job in the image deps-image builds: the dependencies are there, the job builds the project and tests.
 
-    No container engine runs here. The image is stood in for by a virtual environment made
-    outside the timed run with `uv sync --locked --no-install-project`, as the image's
-    Dockerfile would, and uv's cache from that build (which holds the project's build
-    backend, so that building the project needs no network). Each run starts from a fresh
-    copy of it, as each job starts from the pulled image; pulling the image is not counted.
+    The image is made outside the timed runs, as deps-image's build job makes one: uv's
+    image with `uv sync --locked --no-install-project` run into /deps/venv, and uv's cache
+    from that build in /deps/uv-cache (it holds the project's build backend, so that
+    building the project needs no network). In containers it is a real image, committed
+    from a container of uv's look-alike image, and each job starts a fresh container of it;
+    in shell mode a virtual environment on this machine stands in for it, copied afresh
+    before each run. Pulling the image is not counted.
     """
 
     contenders = ("deps-image consumer",)
-    jobs: ClassVar[dict[str, Marks]] = {"deps-consumer": Marks(dependencies=command(1), tests=command(3))}
+    # By their echoes: the template's before_script echoes a line per entry first.
+    jobs: ClassVar[dict[str, Marks]] = {
+        "deps-consumer": Marks(dependencies=Mark(r"^\$ uv sync "), tests=Mark(r"^\$ uv run "))
+    }
 
     def prepare(self) -> None:
         # Beside the group's folder, which making the project empties.
         self.image = self.setting.work / "deps-image"
+        # The installed dependencies, on this machine: the floors copy them.
         self.pristine = self.image / "venv.pristine"
         build = self.setting.work / "deps-image-build"
         shutil.rmtree(self.image, ignore_errors=True)
         shutil.rmtree(build, ignore_errors=True)
+        self.image.mkdir(parents=True)
         shutil.copytree(self.setting.fixtures.uv, build)
+        if EXECUTOR == "container":
+            place = self._make_image(build)
+        else:
+            place = self._make_environment(build)
+        consumer = render_component("deps-image", {})[".deps-image-consumer"]
+        job = {
+            "extends": ".deps-image-consumer",
+            "image": CONSUMER_IMAGE,
+            "stage": "test",
+            "variables": {
+                "UV_PROJECT_ENVIRONMENT": f"{place}/venv",
+                "UV_CACHE_DIR": f"{place}/uv-cache",
+                "UV_PYTHON": PYTHON_VERSION,
+                "UV_PYTHON_DOWNLOADS": "never",
+                "UV_NO_PROGRESS": "1",
+            },
+            "script": ["uv sync --locked", f"uv run --no-sync {TEST_COMMAND}"],
+        }
+        jobs = {".deps-image-consumer": {key: value for key, value in consumer.items() if key != "needs"}}
+        self.project = self.make_project(self.setting.fixtures.uv, {**jobs, "deps-consumer": job})
+
+    def _make_image(self, build: Path) -> str:
+        """The dependencies image, committed from a container of uv's image; where in it they are."""
+        require_job_images()
+        container = f"ci-catalog-bench-deps-{os.getpid()}"
+        environment = {
+            "UV_PROJECT_ENVIRONMENT": "/deps/venv",
+            "UV_CACHE_DIR": "/deps/uv-cache",
+            "UV_CONCURRENT_DOWNLOADS": "4",
+            "UV_PYTHON_DOWNLOADS": "never",
+            **self.setting.index_variables,
+        }
+        options = ["--network", "host", "--volume", f"{build}:/project", "--workdir", "/project"]
+        ca_file = job_ca_file()
+        if ca_file is not None:  # as gitlab-ci-local gives it to the jobs (uv reads SSL_CERT_FILE)
+            options += [
+                "--volume",
+                f"{ca_file}:{CONTAINER_CA_BUNDLE}:ro",
+                "--env",
+                f"SSL_CERT_FILE={CONTAINER_CA_BUNDLE}",
+            ]
+        for name, value in environment.items():
+            options += ["--env", f"{name}={value}"]
+        script = "uv sync --locked --no-install-project && uv build --wheel -o /tmp/dist"
+        job_podman("rm", "--force", container)
+        try:
+            job_podman("run", "--name", container, *options, UV_IMAGE, "sh", "-c", script)
+            job_podman("commit", "--quiet", container, CONSUMER_IMAGE)
+            job_podman("cp", f"{container}:/deps/venv", str(self.pristine))
+        finally:
+            job_podman("rm", "--force", container)
+        return "/deps"
+
+    def _make_environment(self, build: Path) -> str:
+        """The dependencies on this machine, as the image would hold them; where they are."""
         environment = {
             **_uv_environment(self.setting),
             "UV_PROJECT_ENVIRONMENT": str(self.pristine),
@@ -308,28 +436,13 @@ class DepsImageConsumer(Group):
         subprocess.run(["uv", "sync", "--locked", "--no-install-project"], cwd=build, env=environment, check=True)
         # Puts the build backend into the image's uv cache.
         subprocess.run(["uv", "build", "--wheel", "-o", str(build / "dist")], cwd=build, env=environment, check=True)
-        consumer = render_component("deps-image", {})[".deps-image-consumer"]
-        consumer = {key: value for key, value in consumer.items() if key not in ("needs", "image")}
-        job = {
-            "extends": ".deps-image-consumer",
-            "stage": "test",
-            "variables": {
-                "UV_PROJECT_ENVIRONMENT": str(self.image / "venv"),
-                "UV_CACHE_DIR": str(self.image / "uv-cache"),
-                "UV_PYTHON": PYTHON_VERSION,
-                "UV_PYTHON_DOWNLOADS": "never",
-                "UV_NO_PROGRESS": "1",
-            },
-            "script": ["uv sync --locked", f"uv run --no-sync {TEST_COMMAND}"],
-        }
-        self.project = self.make_project(
-            self.setting.fixtures.uv, {".deps-image-consumer": consumer, "deps-consumer": job}
-        )
+        return str(self.image)
 
     def repeat(self) -> dict[str, Result]:
-        venv = self.image / "venv"
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run(["cp", "-a", str(self.pristine), str(venv)], check=True)
+        if EXECUTOR != "container":
+            venv = self.image / "venv"
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run(["cp", "-a", str(self.pristine), str(venv)], check=True)
         return {"deps-image consumer": self.run(self.project, cold=True, variables={"DEPS_IMAGE": DEPS_IMAGE})}
 
 
@@ -355,8 +468,13 @@ class PhysicalFloor(Group):
         shutil.rmtree(target, ignore_errors=True)
         steps = dict.fromkeys((*STEPS, "job"), 0.0)
         steps["dependency install"] = steps["job"] = elapsed
-        zero = {level: {"restore": 0.0, "save": 0.0} for level in LEVELS}
-        return {"steps": steps, "transfer": zero, "jobs": {name: steps}}
+        zero = {model: {"restore": 0.0, "save": 0.0} for model in MODELS}
+        return {
+            "steps": steps,
+            "transfer": zero,
+            "megabytes_moved": {"download": 0.0, "upload": 0.0},
+            "jobs": {name: steps},
+        }
 
 
 def _uv_environment(setting: Setting) -> dict[str, str]:
@@ -373,12 +491,16 @@ def groups(setting: Setting, quick: bool) -> list[Group]:
     """Every contender group; `quick` keeps one uv link mode besides the default."""
     consumer = DepsImageConsumer(setting, "deps-image-consumer")
     link_modes = ("copy",) if quick else ("copy", "clone")
+    before: list[Group] = []
+    if setting.before is not None:
+        before = [PoetryTestBefore(setting, "poetry-test-before"), UvCache(setting, before=True)]
     return [
         SeedBaseline(setting, "seed-baseline"),
         PoetryTest(setting, "poetry-test"),
         UvCache(setting),
         *(UvCache(setting, mode, cold=False) for mode in link_modes),
         UvCache(setting, prune=True),
+        *before,
         consumer,
         PhysicalFloor(setting, consumer),
     ]

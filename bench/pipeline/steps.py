@@ -1,7 +1,7 @@
 """Per-step times of a job, read from gitlab-ci-local's output as it streams.
 
-gitlab-ci-local prints each line of a job as the job prints it, and with `--timestamps`
-reports how long it took to import and create each cache. Its own per-line times round to
+gitlab-ci-local prints each line of a job as the job prints it, and reports how long it
+took to import and create each cache. Its own per-line times (`--timestamps`) round to
 whole seconds once a job has run ten, too coarse for a warm job's steps, so the benchmark
 stamps each line when it arrives instead. A step runs from the line that marks its start to
 the mark of the next step (or the job's end): the components' own messages and the shell's
@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 UNITS = {"h": 3600.0, "min": 60.0, "s": 1.0, "ms": 1e-3, "μs": 1e-6, "us": 1e-6, "ns": 1e-9}
-_LINE = re.compile(r"^\[\d\d:\d\d:\d\d\s+(?P<elapsed>[^\]]+)\] (?P<rest>.*)$")
+# gitlab-ci-local's line of a job: with `--timestamps`, after the time and the job's elapsed time.
+_LINE = re.compile(r"^(?:\[\d\d:\d\d:\d\d\s+(?P<elapsed>[^\]]+)\] )?(?P<rest>.*)$")
 _DURATION_PART = re.compile(r"([\d.]+)\s*(h|min|s|ms|μs|us|ns)\b")
 _IMPORTED = re.compile(r"^imported cache '[^']*' in (?P<duration>.+)$")
 _CREATED = re.compile(r"^cache created in '[^']*' in (?P<duration>.+)$")
@@ -94,7 +95,8 @@ def job_logs(stamped: list[tuple[float, str]], jobs: list[str]) -> dict[str, Job
         job = next((name for name in by_length if rest.startswith(name + " ")), None)
         if job is not None:
             start = starts.setdefault(job, stamp)
-            logs[job].lines.append((stamp - start, rest[len(job) + 1 :]))
+            # Past the name's padding to the longest job name.
+            logs[job].lines.append((stamp - start, rest[len(job) + 1 :].lstrip(" ")))
     return logs
 
 
