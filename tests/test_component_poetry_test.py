@@ -1,17 +1,19 @@
 """poetry-test, end to end: its jobs rendered by the harness and run by gitlab-ci-local on a Poetry project.
 
 What catalog.yml's test cases for poetry-test express (`ci-catalog test`: the cold job
-installing Poetry, the warm one reusing Poetry and the .venv without network and leaving the
-caches as restored, the reports, the failures with their messages) is not repeated here;
-these tests check what the cases cannot: reports' contents, caches changed between runs,
-another project path, a full disk, the matrix.
+installing Poetry, the warm one unpacking the .venv without starting Poetry or reaching the
+network and leaving the caches as restored, the reports, the failures with their messages)
+is not repeated here; these tests check what the cases cannot: what the caches hold, reports'
+contents, caches changed between runs, another project path or Python, a full disk, the matrix.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from pipelines import (
     PYTHON_VERSION,
     ColdAndWarm,
     FixtureProject,
+    files_changed_since,
     is_cobertura,
     job_tools,
     junit_counts,
@@ -30,6 +33,7 @@ from pipelines import (
 )
 
 JOB = f"poetry-test: [{PYTHON_VERSION}]"
+SAVED = re.compile(r"poetry-test: \.venv saved to the cache \(\d+ KiB\): the runner uploads it")
 
 
 def poetry_project(base: Path, **inputs: object) -> FixtureProject:
@@ -55,6 +59,62 @@ def test_job_leaves_junit_and_cobertura_reports(warmed) -> None:
     assert is_cobertura(warm.artifact(JOB, "coverage.xml"))
 
 
+def cached_files(project: FixtureProject) -> list[str]:
+    """The files of every cache the runs left, relative to its key's folder."""
+    return sorted(
+        path.relative_to(key).as_posix()
+        for key in project.caches.iterdir()
+        for path in key.rglob("*")
+        if path.is_file()
+    )
+
+
+@pytest.mark.e2e
+def test_caches_hold_the_venv_and_poetry_each_as_one_compressed_file(warmed) -> None:
+    assert cached_files(warmed.project) == [
+        ".poetry-test/poetry.tar.gz",
+        ".poetry-test/venv.stamp",
+        ".poetry-test/venv.tar.gz",
+    ]
+
+
+@pytest.mark.e2e
+def test_cold_job_starts_poetry_once_and_saves_the_venv(warmed) -> None:
+    log = warmed.cold.log(JOB)
+    assert "Package operations: 18 installs" in log
+    assert SAVED.search(log), log[-2000:]
+
+
+@pytest.mark.e2e
+def test_warm_job_neither_starts_poetry_nor_saves_anything(warmed) -> None:
+    log = warmed.warm.log(JOB)
+    assert "poetry-test: using the cached .venv" in log
+    for started_poetry in ("installing Poetry", "Poetry 2.5.1 restored", "Package operations", "Installing"):
+        assert started_poetry not in log
+    assert not SAVED.search(log)
+
+
+@pytest.mark.e2e
+def test_changed_pyproject_updates_the_venv_and_saves_it_under_the_same_key(tmp_path: Path) -> None:
+    """Only the lock file is in the key: a pyproject.toml change the lock allows is seen by the stamp."""
+    project = poetry_project(tmp_path)
+    assert project.run().passed(JOB)
+    pyproject = (project.path / "pyproject.toml").read_text()
+    project.write("pyproject.toml", pyproject.replace('description = "', 'description = "Changed: '))
+    project.commit("a new description")
+    began = time.time_ns()
+    run = project.run()
+    assert run.passed(JOB), run.output[-3000:]
+    log = run.log(JOB)
+    assert "poetry-test: updating the cached .venv: it was made for another poetry.lock or project" in log
+    assert "Poetry 2.5.1 restored from the cache" in log
+    assert SAVED.search(log)
+    changed = [
+        path for key in project.caches.iterdir() for path in files_changed_since(key, began) if (key / path).is_file()
+    ]
+    assert sorted(changed) == [".poetry-test/venv.stamp", ".poetry-test/venv.tar.gz"]
+
+
 @pytest.mark.e2e
 def test_venv_restored_from_another_project_path_is_discarded_and_rebuilt(warmed, tmp_path: Path) -> None:
     project = warmed.project
@@ -71,19 +131,19 @@ def test_venv_restored_from_another_project_path_is_discarded_and_rebuilt(warmed
 
 
 @pytest.mark.e2e
-def test_venv_restored_with_another_python_is_discarded_and_rebuilt(warmed) -> None:
+def test_venv_made_with_another_python_is_discarded_and_rebuilt(warmed) -> None:
     project = warmed.project
     use_component(project, job_prefix="otherpy")
-    (venv,) = (path for path in project.caches.glob("*/.venv") if path.is_dir())
-    # What a .venv made by another Python answers when the job asks its interpreter.
-    interpreter = venv / "bin" / "python"
-    interpreter.unlink()
-    interpreter.write_text("#!/bin/sh\necho 3.9\n")
-    interpreter.chmod(0o755)
+    # What the stamp of a .venv made in another image says.
+    (stamp,) = project.caches.glob("*/.poetry-test/venv.stamp")
+    made_from = stamp.read_text().split("\n", 1)
+    stamp.write_text("image python:3.9-slim, Python 3.9, Poetry 2.5.1\n" + made_from[1])
     run = project.run()
     job = f"otherpy-test: [{PYTHON_VERSION}]"
     assert run.passed(job), run.output[-3000:]
-    assert "poetry-test: discarding incompatible cached .venv (Python 3.9," in run.log(job)
+    assert "poetry-test: discarding incompatible cached .venv (made for image python:3.9-slim, Python 3.9," in run.log(
+        job
+    )
     assert "Package operations: 18 installs" in run.log(job)
 
 
