@@ -433,7 +433,7 @@ def test_a_fresh_project_goes_green_cold_then_warm_with_the_readmes_commands(use
     for job in ("uv-warm", "uv-lint", "uv-test"):
         assert packages_fetched((logs / f"{job}.log").read_text()) == 0, job
     warm_poetry = poetry_log.read_text()
-    assert "installing Poetry" not in warm_poetry and "No dependencies to install or update" in warm_poetry
+    assert "installing Poetry" not in warm_poetry and "poetry-test: using the cached .venv" in warm_poetry
     assert "installing gitlab-ci-local" not in warm.stderr
 
     assert git(project, "status", "--porcelain", "--ignored") == status
