@@ -62,6 +62,7 @@ __all__ = [
     "ColdAndWarm",
     "FixtureProject",
     "PipelineRun",
+    "cached_files",
     "files_changed_since",
     "is_cobertura",
     "job_ca_file",
@@ -140,6 +141,16 @@ def render_component(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     result = render_path(ROOT / "templates" / name / "template.yml", RenderOptions(inputs=inputs))
     assert not result.problems, [problem.message for problem in result.problems]
     return result.data
+
+
+def cached_files(project: FixtureProject) -> list[str]:
+    """The files of every cache the project's runs left, relative to its key's folder."""
+    return sorted(
+        path.relative_to(key).as_posix()
+        for key in project.caches.iterdir()
+        for path in key.rglob("*")
+        if path.is_file()
+    )
 
 
 def files_changed_since(folder: Path, moment_ns: int) -> list[str]:

@@ -23,6 +23,7 @@ from pipelines import (
     PYTHON_VERSION,
     ColdAndWarm,
     FixtureProject,
+    cached_files,
     files_changed_since,
     is_cobertura,
     job_tools,
@@ -57,16 +58,6 @@ def test_job_leaves_junit_and_cobertura_reports(warmed) -> None:
     warm = warmed.warm
     assert junit_counts(warm.artifact(JOB, "report.xml")) == ("3", "0")
     assert is_cobertura(warm.artifact(JOB, "coverage.xml"))
-
-
-def cached_files(project: FixtureProject) -> list[str]:
-    """The files of every cache the runs left, relative to its key's folder."""
-    return sorted(
-        path.relative_to(key).as_posix()
-        for key in project.caches.iterdir()
-        for path in key.rglob("*")
-        if path.is_file()
-    )
 
 
 @pytest.mark.e2e

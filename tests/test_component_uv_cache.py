@@ -21,6 +21,7 @@ from pipelines import (
     UV,
     ColdAndWarm,
     FixtureProject,
+    cached_files,
     files_changed_since,
     is_cobertura,
     job_tools,
@@ -55,16 +56,6 @@ def uv_project_pipeline(project: FixtureProject, **inputs: object) -> None:
 def uv_ran(log: str) -> bool:
     """Whether uv resolved or installed anything in the job (it says `Resolved …` whenever it syncs)."""
     return re.search(r"^Resolved \d+ packages?", log, re.MULTILINE) is not None
-
-
-def cached_files(project: FixtureProject) -> list[str]:
-    """The files of every cache the runs left, relative to its key's folder."""
-    return sorted(
-        path.relative_to(key).as_posix()
-        for key in project.caches.iterdir()
-        for path in key.rglob("*")
-        if path.is_file()
-    )
 
 
 def packages_fetched(log: str) -> int:
