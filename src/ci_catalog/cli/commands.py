@@ -120,7 +120,8 @@ def check(args: argparse.Namespace) -> int:
     progress = Progress(len(catalog.components))
     progress.phase("checking")
     # ShellCheck checks the job scripts in processes of its own while the examples are validated.
-    lint = start_lint_catalog(root, config, None if args.no_cache else findings_cache(config), progress.advance)
+    cache = None if args.no_cache else findings_cache(config)
+    lint = start_lint_catalog(root, config, cache, progress.advance, catalog)
     for component in catalog.components:
         for example in component.examples:
             options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ci_catalog.catalog import load_catalog
+from ci_catalog.catalog import Catalog, load_catalog
 from ci_catalog.lint.context import CatalogContext, FileContext
 from ci_catalog.lint.suppress import drop_suppressed
 from ci_catalog.loading import MAX_YAML_SIZE_BYTES, LoadedFile, load_bytes, load_path, load_text
@@ -91,10 +91,15 @@ def start_lint_files(
 
 
 def start_lint_catalog(
-    root: Path, config: LintConfig, cache: FindingsCache | None = None, progress: Callable[[], None] | None = None
+    root: Path,
+    config: LintConfig,
+    cache: FindingsCache | None = None,
+    progress: Callable[[], None] | None = None,
+    catalog: Catalog | None = None,
 ) -> LintRun:
-    """`lint_catalog`, returning once every component is read and its scripts are handed to ShellCheck."""
-    catalog = load_catalog(root)
+    """`lint_catalog`, returning once every component is read and its scripts are handed to ShellCheck
+    (`catalog`: the catalog at `root`, when the caller has read it already)."""
+    catalog = catalog if catalog is not None else load_catalog(root)
     problems = unique_problems(catalog.problems + config.problems)
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), catalog.files)))
