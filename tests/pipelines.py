@@ -136,9 +136,10 @@ def job_tools(bin_dir: Path) -> Path:
     return bin_dir
 
 
-def render_component(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The jobs a component gives for `inputs`, rendered by the harness."""
-    result = render_path(ROOT / "templates" / name / "template.yml", RenderOptions(inputs=inputs))
+def render_component(name: str, inputs: dict[str, Any], templates: Path = ROOT / "templates") -> dict[str, Any]:
+    """The jobs a component gives for `inputs`, rendered by the harness (from another `templates` folder:
+    the pipeline benchmark's templates of an earlier revision)."""
+    result = render_path(templates / name / "template.yml", RenderOptions(inputs=inputs))
     assert not result.problems, [problem.message for problem in result.problems]
     return result.data
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ci_catalog.local.runner import CONTAINER_CA_BUNDLE
-from ci_catalog.render import RenderOptions, render_path
 from pipelines import (
     EXECUTOR,
     PYTHON_VERSION,
@@ -83,13 +82,10 @@ class Setting:
         )
         if shown.returncode != 0:
             raise RuntimeError(f"--before {revision}: no templates/{name}/template.yml there: {shown.stderr.strip()}")
-        template = self.work / "before" / name / "template.yml"
-        template.parent.mkdir(parents=True, exist_ok=True)
-        template.write_text(shown.stdout, encoding="utf-8")
-        result = render_path(template, RenderOptions(inputs=inputs))
-        if result.problems:
-            raise RuntimeError(f"{name} at {revision}: {[problem.message for problem in result.problems]}")
-        return result.data
+        templates = self.work / "before" / "templates"
+        (templates / name).mkdir(parents=True, exist_ok=True)
+        (templates / name / "template.yml").write_text(shown.stdout, encoding="utf-8")
+        return render_component(name, inputs, templates)
 
     def zip_cost(self, cache: Path) -> dict[str, dict[str, float]]:
         content = fingerprint(cache)
