@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 
 UNITS = {"h": 3600.0, "min": 60.0, "s": 1.0, "ms": 1e-3, "μs": 1e-6, "us": 1e-6, "ns": 1e-9}
-# gitlab-ci-local's line of a job: with `--timestamps`, after the time and the job's elapsed time.
-_LINE = re.compile(r"^(?:\[\d\d:\d\d:\d\d\s+(?P<elapsed>[^\]]+)\] )?(?P<rest>.*)$")
 _DURATION_PART = re.compile(r"([\d.]+)\s*(h|min|s|ms|μs|us|ns)\b")
 _IMPORTED = re.compile(r"^imported cache '[^']*' in (?P<duration>.+)$")
 _CREATED = re.compile(r"^cache created in '[^']*' in (?P<duration>.+)$")
@@ -88,15 +86,11 @@ def job_logs(stamped: list[tuple[float, str]], jobs: list[str]) -> dict[str, Job
     # Longest names first, so that `uv-test` never claims the lines of `uv-test-extra`.
     by_length = sorted(jobs, key=len, reverse=True)
     for stamp, line in stamped:
-        found = _LINE.match(line)
-        if not found:
-            continue
-        rest = found["rest"]
-        job = next((name for name in by_length if rest.startswith(name + " ")), None)
+        job = next((name for name in by_length if line.startswith(name + " ")), None)
         if job is not None:
             start = starts.setdefault(job, stamp)
             # Past the name's padding to the longest job name.
-            logs[job].lines.append((stamp - start, rest[len(job) + 1 :].lstrip(" ")))
+            logs[job].lines.append((stamp - start, line[len(job) + 1 :].lstrip(" ")))
     return logs
 
 
