@@ -196,15 +196,16 @@ def measured(
         for _, text in logs[job].lines:
             imported = _cache_key(_IMPORTED_CACHE, text)
             created = _cache_key(_CREATED_CACHE, text)
+            # A runner uploads a cache only when a file in it changed.
+            saved = created if created in costs and changed.get(created, True) else None
             if imported in costs:
                 moved["download"] += costs[imported]["fastest"]["megabytes"]
-            if created in costs and changed.get(created, True):
-                moved["upload"] += costs[created]["fastest"]["megabytes"]
-            for model in MODELS:
-                if imported in costs:
+                for model in MODELS:
                     transfer[model]["restore"] += costs[imported][model]["extract"]
-                if created in costs and changed.get(created, True):
-                    transfer[model]["save"] += costs[created][model]["archive"]
+            if saved is not None:
+                moved["upload"] += costs[saved]["fastest"]["megabytes"]
+                for model in MODELS:
+                    transfer[model]["save"] += costs[saved][model]["archive"]
     return {
         "steps": steps,
         "gitlab_ci_local_cache_copy": {"restore": steps["cache restore"], "save": steps["cache save"]},
