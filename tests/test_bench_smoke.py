@@ -77,3 +77,44 @@ def test_pipeline_benchmark_writes_its_table_json_and_chart(tmp_path: Path) -> N
     table = (tmp_path / "pipeline.md").read_text()
     assert "| seed baseline |" in table and "## Goals" in table and "## Bytes moved" in table
     assert (tmp_path / "pipeline.png").read_bytes().startswith(b"\x89PNG")
+
+
+def contender_names(only: list[str], tmp_path: Path) -> set[str]:
+    from bench.pipeline.contenders import Fixtures, Setting, groups
+
+    setting = Setting(Fixtures(tmp_path, tmp_path), tmp_path, tmp_path, before="HEAD")
+    return {name for group in groups(setting, False, only) for name in group.contenders}
+
+
+def test_pipeline_benchmark_runs_only_the_contenders_asked_for_and_the_seed_baseline(tmp_path: Path) -> None:
+    assert contender_names(["poetry-test"], tmp_path) == {
+        "seed baseline",
+        "poetry-test cold",
+        "poetry-test warm",
+        "poetry-test cold (before)",
+    }
+
+
+def test_pipeline_benchmark_runs_the_deps_image_consumer_with_the_floors_that_copy_its_environment(
+    tmp_path: Path,
+) -> None:
+    assert contender_names(["floor"], tmp_path) == {
+        "seed baseline",
+        "deps-image consumer",
+        "floor: copy .venv (cp -a)",
+        "floor: hard-link .venv (cp -al)",
+    }
+
+
+def test_pipeline_benchmark_runs_every_contender_unless_words_pick_some_by_the_start_of_their_names(
+    tmp_path: Path,
+) -> None:
+    assert len(contender_names([], tmp_path)) == 14
+    assert contender_names(["uv-cache hardlink"], tmp_path) == {
+        "seed baseline",
+        "uv-cache hardlink cold",
+        "uv-cache hardlink warm",
+        "uv-cache hardlink pruned cold",
+        "uv-cache hardlink pruned warm",
+        "uv-cache hardlink cold (before)",
+    }

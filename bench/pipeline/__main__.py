@@ -36,6 +36,13 @@ def arguments() -> argparse.Namespace:
         metavar="REV",
         help="also run the cold jobs of uv-cache and poetry-test as their templates were at git revision REV",
     )
+    parser.add_argument(
+        "--contenders",
+        metavar="WORDS",
+        default="",
+        help="only the contenders whose names start with one of these comma-separated words, and the seed "
+        "baseline (such as poetry-test,uv-cache hardlink); default: all",
+    )
     return parser.parse_args()
 
 
@@ -87,7 +94,7 @@ def main() -> None:
         index = LocalIndex(work / "index", setting)
         setting.fixtures, setting.index_variables = index.start()
     try:
-        runs = run_all(setting, args.repeat, args.quick)
+        runs = run_all(setting, args.repeat, args.quick, [word for word in args.contenders.split(",") if word])
     finally:
         if index is not None:
             index.stop()
@@ -97,8 +104,8 @@ def main() -> None:
     write(runs, tools, args, fixtures)
 
 
-def run_all(setting: Setting, repeat: int, quick: bool) -> dict[str, list[dict[str, Any]]]:
-    chosen = groups(setting, quick)
+def run_all(setting: Setting, repeat: int, quick: bool, only: list[str]) -> dict[str, list[dict[str, Any]]]:
+    chosen = groups(setting, quick, only)
     for group in chosen:
         print(f"preparing {group.folder.name}", file=sys.stderr, flush=True)
         group.prepare()

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -490,8 +491,22 @@ def _uv_environment(setting: Setting) -> dict[str, str]:
     return environment
 
 
-def groups(setting: Setting, quick: bool) -> list[Group]:
-    """Every contender group; `quick` keeps one uv link mode besides the default."""
+def groups(setting: Setting, quick: bool, only: Sequence[str] = ()) -> list[Group]:
+    """The contender groups; `quick` keeps one uv link mode besides the default.
+
+    With `only`, the groups with a contender whose name starts with one of its words, and
+    the seed baseline, which every ratio needs (and the deps-image consumer when a floor,
+    which copies its environment, is chosen).
+    """
+    chosen = _every_group(setting, quick)
+    if not only:
+        return chosen
+    wanted = {group for group in chosen if any(name.startswith(tuple(only)) for name in group.contenders)}
+    wanted |= {group.source for group in wanted if isinstance(group, PhysicalFloor)}
+    return [group for group in chosen if group in wanted or isinstance(group, SeedBaseline)]
+
+
+def _every_group(setting: Setting, quick: bool) -> list[Group]:
     consumer = DepsImageConsumer(setting, "deps-image-consumer")
     link_modes = ("copy",) if quick else ("copy", "clone")
     before: list[Group] = []
