@@ -276,7 +276,8 @@ def test_deps_image_hash_files_and_build_args_are_data_never_code(deps_run, valu
         assert run.failed(resolve)
         assert "deps-image: hash_files: an element holds a quote or a backslash" in run.log(resolve)
         return
-    assert run.passed(resolve) and run.passed(build), run.output[-3000:]
+    assert run.passed(resolve), run.log(resolve)[-3000:]
+    assert run.passed(build), run.log(build)[-3000:]
     # The hostile file name is a missing file, hashed as absent; the build argument reached Buildah as is.
     assert run.dotenv(resolve)["DEPS_BUILD_NEEDED"] == "true"
     # The cases build one tag at once: Debian's registry may refuse one of the pushes of it
