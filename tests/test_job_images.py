@@ -6,12 +6,15 @@ docs/images.md too; and the jobs really run in them.
 from __future__ import annotations
 
 import re
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipelines import EXECUTOR, ROOT, FixtureProject, job_tools, render_component
+from pipelines import EXECUTOR, JOB_PODMAN, ROOT, FixtureProject, job_tools, render_component
 
 RECIPES = ROOT / "scripts" / "images"
 DOCS = ROOT / "docs" / "images.md"
@@ -114,3 +117,32 @@ def test_script_calling_git_passes_in_shell_mode(tmp_path: Path) -> None:
     run = run_git_in_the_uv_image(tmp_path, "shell")
     assert run.passed("uses-git"), run.output[-3000:]
     assert "git version" in run.log("uses-git")
+
+
+def job_in_uv_image(base: Path, job: str, script: list[str]) -> FixtureProject:
+    project = FixtureProject(
+        "uv-project", base / "project", job_tools(base / "bin"), base / "home", executor="container"
+    )
+    project.use_pipeline({job: {"image": UV_IMAGE, "stage": "test", "script": script}}, ["test"])
+    return project
+
+
+@pytest.mark.e2e
+def test_two_runs_at_once_each_keep_only_their_own_build_folders_and_leave_no_volume(tmp_path: Path) -> None:
+    """gitlab-ci-local leaves each job's build volume for the run to copy out: a run must take its own
+    only, even when a run started after it leaves its own meanwhile (the first ends while it runs)."""
+    if EXECUTOR != "container":
+        pytest.skip("CI_CATALOG_EXECUTOR=shell: no job runs in a container")
+    first = job_in_uv_image(tmp_path / "first", "first-job", ["sleep 8", "echo first > made-here"])
+    second = job_in_uv_image(tmp_path / "second", "second-job", ["sleep 25", "echo second > made-here"])
+    with ThreadPoolExecutor(2) as pool:
+        first_run = pool.submit(first.run, keep_builds=True)
+        time.sleep(3)  # the second run's job starts while the first's runs, and ends after it
+        second_run = pool.submit(second.run, keep_builds=True)
+        runs = {"first": first_run.result(), "second": second_run.result()}
+    for name, run in runs.items():
+        assert run.passed(f"{name}-job"), run.output[-3000:]
+        assert (run.build_dir(f"{name}-job") / "made-here").read_text() == f"{name}\n"
+    assert not runs["first"].build_dir("second-job").exists()
+    volumes = subprocess.run([JOB_PODMAN, "volume", "ls", "--quiet"], capture_output=True, text=True, check=True)
+    assert not [name for name in volumes.stdout.split() if "first-job" in name or "second-job" in name]

@@ -36,12 +36,13 @@ import fcntl
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -259,13 +260,14 @@ def run_pipeline(root: Path, pipeline: dict[str, Any], state: State, options: Ru
     with state.locked():
         tool = ensure_installed(options.echo)
         _prepare(root, pipeline, state, options)
-        keep_builds = options.keep_builds and options.executor == "container"
-        volumes_before = _job_volumes(options.container_executable) if keep_builds else set()
+        marker = _run_marker() if options.keep_builds and options.executor == "container" else None
+        if marker is not None:
+            options = replace(options, volumes=[*options.volumes, f"{marker}:{_MARKER_MOUNT}:ro"])
         began = time.monotonic()
         returncode, output = _gitlab_ci_local(tool, state, options)
         seconds = time.monotonic() - began
-        if keep_builds:
-            _copy_out_builds(state, options, _job_volumes(options.container_executable) - volumes_before)
+        if marker is not None:
+            _copy_out_builds(state, options.container_executable, marker)
         run = PipelineRun(returncode, output, root, state, options.executor, seconds=seconds)
         run.results = job_results(output)
         run.logs = _job_logs(state, run.results)
@@ -511,27 +513,34 @@ def check_logs_folder(folder: Path) -> None:
 # ----- build folders out of containers -----
 
 
-def _job_volumes(engine: str) -> set[str]:
-    names = _engine(engine, "volume", "ls", "--format", "{{.Name}}").split()
-    return {name for name in names if name.startswith("gcl-")}
+# gitlab-ci-local names a job's volumes by the job's name and a random number, and leaves
+# them (`--no-cleanup`) with the job's container. Another run on the machine may be leaving
+# its own at the same time: this run's are found through a volume of its own, mounted
+# into every job container it starts.
+_MARKER_MOUNT = "/run/ci-catalog-run"
 
 
-def _copy_out_builds(state: State, options: RunOptions, volumes: set[str]) -> None:
+def _run_marker() -> str:
+    return f"ci-catalog-run-{secrets.token_hex(8)}"
+
+
+def _copy_out_builds(state: State, engine: str, marker: str) -> None:
     """Each job's build volume copied to its build folder, then the run's containers and volumes removed,
     which gitlab-ci-local was told to leave (`--no-cleanup`)."""
-    engine = options.container_executable
+    containers = _engine(engine, "ps", "--all", "--quiet", "--filter", f"volume={marker}").split()
+    volumes: set[str] = set()
+    if containers:
+        mounted = _engine(engine, "inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", *containers)
+        volumes = {name for name in mounted.split() if name.startswith("gcl-")}
     for volume in sorted(volumes):
         found = re.fullmatch(r"gcl-(?P<job>.+)-\d+-build", volume)
         if found:
             source = Path(_engine(engine, "volume", "inspect", "--format", "{{.Mountpoint}}", volume).strip())
             shutil.rmtree(state.builds / found["job"], ignore_errors=True)
             shutil.copytree(source, state.builds / found["job"], symlinks=True)
-    for volume in volumes:
-        containers = _engine(engine, "ps", "--all", "--quiet", "--filter", f"volume={volume}").split()
-        if containers:
-            _engine(engine, "rm", "--force", "--volumes", *containers)
-    if volumes:
-        _engine(engine, "volume", "rm", "--force", *volumes)
+    if containers:
+        _engine(engine, "rm", "--force", "--volumes", *containers)
+    _engine(engine, "volume", "rm", "--force", marker, *sorted(volumes))
 
 
 def _engine(executable: str, *args: str) -> str:
