@@ -63,9 +63,9 @@ def test_job_leaves_junit_and_cobertura_reports(warmed) -> None:
 @pytest.mark.e2e
 def test_caches_hold_the_venv_and_poetry_each_as_one_compressed_file(warmed) -> None:
     assert cached_files(warmed.project) == [
-        ".poetry-test/poetry.tar.gz",
+        ".poetry-test/poetry.tar",
         ".poetry-test/venv.stamp",
-        ".poetry-test/venv.tar.gz",
+        ".poetry-test/venv.tar",
     ]
 
 
@@ -103,7 +103,7 @@ def test_changed_pyproject_updates_the_venv_and_saves_it_under_the_same_key(tmp_
     changed = [
         path for key in project.caches.iterdir() for path in files_changed_since(key, began) if (key / path).is_file()
     ]
-    assert sorted(changed) == [".poetry-test/venv.stamp", ".poetry-test/venv.tar.gz"]
+    assert sorted(changed) == [".poetry-test/venv.stamp", ".poetry-test/venv.tar"]
 
 
 @pytest.mark.e2e

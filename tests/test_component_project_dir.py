@@ -243,8 +243,8 @@ def test_poetry_test_in_a_subfolder_warm_run_leaves_both_caches_as_restored(poet
 @pytest.mark.e2e
 def test_poetry_test_in_a_subfolder_caches_the_venv_inside_project_dir(poetry_runs) -> None:
     [cache] = [c for c in poetry_runs.project.caches.iterdir() if "-venv-" in c.name]
-    archives = [entry.relative_to(cache).as_posix() for entry in cache.glob("**/venv.tar.gz")]
-    assert archives == [f"{POETRY_DIR}/.poetry-test/venv.tar.gz"]
+    archives = [entry.relative_to(cache).as_posix() for entry in cache.glob("**/venv.tar")]
+    assert archives == [f"{POETRY_DIR}/.poetry-test/venv.tar"]
 
 
 @pytest.mark.e2e
