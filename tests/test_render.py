@@ -287,3 +287,22 @@ def test_render_keeps_quotes_for_a_multi_line_string_a_literal_block_would_chang
 def test_render_yaml_reads_back_as_the_rendered_data(cli, tmp_path: Path) -> None:
     out = rendered_yaml(cli, tmp_path, SCRIPTED)
     assert read_document(out, 1 << 40).data == render_text(SCRIPTED, "c.yml").data
+
+
+def test_a_loaded_file_renders_each_input_set_as_a_fresh_load_would() -> None:
+    """`check` loads a component once for all its input sets: a render must not change what was loaded."""
+    from ci_catalog.loading import load_text
+    from ci_catalog.render import render_loaded
+
+    text = (
+        "spec:\n  inputs:\n    stage:\n      default: test\n    names:\n      type: array\n      default: [a]\n---\n"
+        "job:\n  stage: $[[ inputs.stage ]]\n  script: $[[ inputs.names ]]\n  variables:\n    LIST: $[[ inputs.names ]]\n"
+    )
+    loaded = load_text(text, "component.yml")
+    for inputs in ({"stage": "build", "names": ["x", "y"]}, {}, {"names": ["z"]}):
+        again = render_loaded(loaded, RenderOptions(inputs=inputs))
+        fresh = render_text(text, "component.yml", RenderOptions(inputs=inputs))
+        assert (again.data, again.problems) == (fresh.data, fresh.problems)
+    assert render_loaded(loaded, RenderOptions()).data == {
+        "job": {"stage": "test", "script": ["a"], "variables": {"LIST": ["a"]}}
+    }

@@ -16,7 +16,7 @@ from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.functions import FEATURE_FLAGS
 from ci_catalog.lint import start_lint_catalog
-from ci_catalog.loading import STDIN, load_source
+from ci_catalog.loading import STDIN, load_path, load_source
 from ci_catalog.options import (
     parse_input_flags,
     read_component_context,
@@ -24,7 +24,7 @@ from ci_catalog.options import (
     read_yaml_file,
 )
 from ci_catalog.problems import Problem
-from ci_catalog.render import RenderOptions, RenderResult, render_loaded, render_path
+from ci_catalog.render import RenderOptions, RenderResult, render_loaded
 from ci_catalog.report import text_line
 from ci_catalog.terminal import shown
 from ci_catalog.validate import schema_problems
@@ -123,9 +123,10 @@ def check(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else findings_cache(config)
     lint = start_lint_catalog(root, config, cache, progress.advance, catalog)
     for component in catalog.components:
+        loaded = load_path(component.path)  # once for all its input sets: rendering leaves it as it is
         for example in component.examples:
             options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
-            report = validate_report(render_path(component.path, options))
+            report = validate_report(render_loaded(loaded, options))
             report.example = example.name
             reports.append(report)
         lint.poll()
