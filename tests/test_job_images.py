@@ -95,11 +95,16 @@ def test_images_doc_has_a_table_for_each_look_alike_and_lists_the_images_without
         assert f"`{name}`" in text, f"docs/images.md does not say that {name} has no look-alike"
 
 
+def job_in_uv_image(base: Path, job: str, script: list[str], executor: str = "container") -> FixtureProject:
+    """A project whose pipeline is one job, in uv's image, running `script`."""
+    project = FixtureProject("uv-project", base / "project", job_tools(base / "bin"), base / "home", executor=executor)
+    project.use_pipeline({job: {"image": UV_IMAGE, "stage": "test", "script": script}}, ["test"])
+    return project
+
+
 def run_git_in_the_uv_image(base: Path, executor: str):
     """A job in uv's image whose script calls git, which the real image does not hold."""
-    project = FixtureProject("uv-project", base / "project", job_tools(base / "bin"), base / "home", executor=executor)
-    project.use_pipeline({"uses-git": {"image": UV_IMAGE, "stage": "test", "script": ["git --version"]}}, ["test"])
-    return project.run()
+    return job_in_uv_image(base, "uses-git", ["git --version"], executor).run()
 
 
 @pytest.mark.e2e
@@ -117,14 +122,6 @@ def test_script_calling_git_passes_in_shell_mode(tmp_path: Path) -> None:
     run = run_git_in_the_uv_image(tmp_path, "shell")
     assert run.passed("uses-git"), run.output[-3000:]
     assert "git version" in run.log("uses-git")
-
-
-def job_in_uv_image(base: Path, job: str, script: list[str]) -> FixtureProject:
-    project = FixtureProject(
-        "uv-project", base / "project", job_tools(base / "bin"), base / "home", executor="container"
-    )
-    project.use_pipeline({job: {"image": UV_IMAGE, "stage": "test", "script": script}}, ["test"])
-    return project
 
 
 @pytest.mark.e2e

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from ci_catalog.functions import Variable
-from ci_catalog.render import RenderOptions, render_text
+from ci_catalog.loading import load_text
+from ci_catalog.render import RenderOptions, render_loaded, render_text
 from ci_catalog.yamlread import read_document
 
 
@@ -291,9 +292,6 @@ def test_render_yaml_reads_back_as_the_rendered_data(cli, tmp_path: Path) -> Non
 
 def test_a_loaded_file_renders_each_input_set_as_a_fresh_load_would() -> None:
     """`check` loads a component once for all its input sets: a render must not change what was loaded."""
-    from ci_catalog.loading import load_text
-    from ci_catalog.render import render_loaded
-
     text = (
         "spec:\n  inputs:\n    stage:\n      default: test\n    names:\n      type: array\n      default: [a]\n---\n"
         "job:\n  stage: $[[ inputs.stage ]]\n  script: $[[ inputs.names ]]\n  variables:\n    LIST: $[[ inputs.names ]]\n"
