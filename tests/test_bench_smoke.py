@@ -74,9 +74,28 @@ def test_pipeline_benchmark_writes_its_table_json_and_chart(tmp_path: Path) -> N
     warm = results["summary"]["uv-cache hardlink warm"]
     assert warm["megabytes downloaded"]["median"] > 0
     assert warm["with transfer (Info-ZIP)"]["median"] > warm["no transfer"]["median"]
+    assert warm["with transfer (tarzstd)"]["median"] > warm["no transfer"]["median"]
+    assert 0 < warm["megabytes downloaded (tarzstd)"]["median"] < warm["megabytes downloaded"]["median"]
     table = (tmp_path / "pipeline.md").read_text()
     assert "| seed baseline |" in table and "## Goals" in table and "## Bytes moved" in table
     assert (tmp_path / "pipeline.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("archiver", ["zipfile", "Info-ZIP", "tarzstd"])
+def test_each_model_of_the_runners_archiver_gives_back_the_files_and_links_it_archived(
+    archiver: str, tmp_path: Path
+) -> None:
+    from bench.pipeline.cachezip import ARCHIVERS
+
+    pack, unpack = ARCHIVERS[archiver]
+    cache = tmp_path / "cache"
+    (cache / "venv" / "bin").mkdir(parents=True)
+    (cache / "venv" / "bin" / "python3.13").write_bytes(b"#!interpreter" * 1000)
+    (cache / "venv" / "bin" / "python").symlink_to("python3.13")
+    pack(cache, tmp_path / "archive", 1)
+    unpack(tmp_path / "archive", tmp_path / "out")
+    assert (tmp_path / "out" / "venv" / "bin" / "python3.13").read_bytes() == b"#!interpreter" * 1000
+    assert (tmp_path / "out" / "venv" / "bin" / "python").readlink() == Path("python3.13")
 
 
 def contender_names(only: list[str], tmp_path: Path) -> set[str]:

@@ -37,8 +37,11 @@ from pipelines import (
 )
 
 from . import ROOT
-from .cachezip import MODELS, cache_costs
+from .cachezip import MODELS, TAR_ZSTD, cache_costs
 from .steps import STEPS, Mark, Marks, command, job_logs, job_steps
+
+# What a pipeline's caches weigh on the wire: as the fastest zip, and as the fastest tarzstd.
+MOVED = ("download", "upload", f"download ({TAR_ZSTD})", f"upload ({TAR_ZSTD})")
 
 POETRY_VERSION = "2.5.1"  # the poetry-test component's default, so that both run the same Poetry
 TEST_COMMAND = "python -m pytest --junitxml=report.xml --cov --cov-report=term --cov-report=xml:coverage.xml"
@@ -189,10 +192,11 @@ def measured(
     changed: dict[str, bool],
 ) -> Result:
     """The steps summed over the jobs, with gitlab-ci-local's copies replaced by a runner's zip and unzip
-    (each model of it), and the megabytes the runner would download and upload (fastest level)."""
+    (each model of it), and the megabytes the runner would download and upload (fastest level, as a
+    zip and as tar and zstd)."""
     steps = {step: sum(job[step] for job in per_job.values()) for step in (*STEPS, "job")}
     transfer = {model: {"restore": 0.0, "save": 0.0} for model in MODELS}
-    moved = {"download": 0.0, "upload": 0.0}
+    moved = dict.fromkeys(MOVED, 0.0)
     for job in per_job:
         for _, text in logs[job].lines:
             imported = _cache_key(_IMPORTED_CACHE, text)
@@ -201,10 +205,12 @@ def measured(
             saved = created if created in costs and changed.get(created, True) else None
             if imported in costs:
                 moved["download"] += costs[imported]["fastest"]["megabytes"]
+                moved[f"download ({TAR_ZSTD})"] += costs[imported][f"fastest, {TAR_ZSTD}"]["megabytes"]
                 for model in MODELS:
                     transfer[model]["restore"] += costs[imported][model]["extract"]
             if saved is not None:
                 moved["upload"] += costs[saved]["fastest"]["megabytes"]
+                moved[f"upload ({TAR_ZSTD})"] += costs[saved][f"fastest, {TAR_ZSTD}"]["megabytes"]
                 for model in MODELS:
                     transfer[model]["save"] += costs[saved][model]["archive"]
     return {
@@ -476,7 +482,7 @@ class PhysicalFloor(Group):
         return {
             "steps": steps,
             "transfer": zero,
-            "megabytes_moved": {"download": 0.0, "upload": 0.0},
+            "megabytes_moved": dict.fromkeys(MOVED, 0.0),
             "jobs": {name: steps},
         }
 

@@ -1,0 +1,52 @@
+"""uv-cache and poetry-test choose the runner's cache archive format (`cache_format`).
+
+The runner reads `CACHE_COMPRESSION_FORMAT` from the job's variables; gitlab-ci-local
+ignores it, so these tests check what the components hand the runner, and the pipeline
+benchmark models what each format costs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_catalog.processor.extends import extend_all
+from ci_catalog.render import RenderOptions, render_path
+from pipelines import ROOT
+
+# The components with caches (every input has a default).
+COMPONENTS = ("uv-cache", "poetry-test")
+
+
+def caching_jobs(component: str, inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The jobs of `component` that save or restore a cache, as GitLab runs them (`extends` merged)."""
+    rendered = render_path(ROOT / "templates" / component / "template.yml", RenderOptions(inputs=inputs))
+    assert not rendered.problems, rendered.problems
+    jobs = extend_all(rendered.data, rendered.marks, partial=True).data
+    return {name: body for name, body in jobs.items() if not name.startswith(".") and "cache" in body}
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_every_caching_job_asks_the_runner_for_tar_and_zstd_by_default(component: str) -> None:
+    jobs = caching_jobs(component, {})
+    assert jobs
+    for name, body in jobs.items():
+        assert body["variables"]["CACHE_COMPRESSION_FORMAT"] == "tarzstd", name
+        assert body["variables"]["CACHE_COMPRESSION_LEVEL"] == "fastest", name
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_cache_format_zip_is_handed_to_the_runner_for_runners_before_17_1(component: str) -> None:
+    jobs = caching_jobs(component, {"cache_format": "zip"})
+    assert {body["variables"]["CACHE_COMPRESSION_FORMAT"] for body in jobs.values()} == {"zip"}
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_a_cache_format_the_runner_does_not_know_is_refused_as_gitlab_refuses_it(component: str) -> None:
+    template: Path = ROOT / "templates" / component / "template.yml"
+    result = render_path(template, RenderOptions(inputs={"cache_format": "gzip"}))
+    assert [problem.message for problem in result.problems] == [
+        "`cache_format` input: `gzip` cannot be used because it is not in the list of allowed options"
+    ]
