@@ -55,9 +55,8 @@ def figures(result: dict[str, Any], model: str = "fastest") -> dict[str, float]:
         },
         "megabytes downloaded": result["megabytes_moved"]["download"],
         "megabytes uploaded": result["megabytes_moved"]["upload"],
-        # Runs recorded before the tarzstd model have no such figure.
-        f"megabytes downloaded ({TAR_ZSTD})": result["megabytes_moved"].get(f"download ({TAR_ZSTD})", 0.0),
-        f"megabytes uploaded ({TAR_ZSTD})": result["megabytes_moved"].get(f"upload ({TAR_ZSTD})", 0.0),
+        f"megabytes downloaded ({TAR_ZSTD})": result["megabytes_moved"][f"download ({TAR_ZSTD})"],
+        f"megabytes uploaded ({TAR_ZSTD})": result["megabytes_moved"][f"upload ({TAR_ZSTD})"],
         "gitlab-ci-local job": steps["job"],
     }
     return row
