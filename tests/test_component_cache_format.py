@@ -7,25 +7,29 @@ benchmark models what each format costs.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ci_catalog.processor.extends import extend_all
-from ci_catalog.render import RenderOptions, render_path
+from ci_catalog.processor import process
+from ci_catalog.render import RenderOptions, RenderResult, render_path
 from pipelines import ROOT
 
 # The components with caches (every input has a default).
 COMPONENTS = ("uv-cache", "poetry-test")
 
 
+def rendered(component: str, inputs: dict[str, Any]) -> RenderResult:
+    return render_path(ROOT / "templates" / component / "template.yml", RenderOptions(inputs=inputs))
+
+
 def caching_jobs(component: str, inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The jobs of `component` that save or restore a cache, as GitLab runs them (`extends` merged)."""
-    rendered = render_path(ROOT / "templates" / component / "template.yml", RenderOptions(inputs=inputs))
-    assert not rendered.problems, rendered.problems
-    jobs = extend_all(rendered.data, rendered.marks, partial=True).data
-    return {name: body for name, body in jobs.items() if not name.startswith(".") and "cache" in body}
+    """The jobs of `component` that save or restore a cache, as GitLab builds them (`extends` merged)."""
+    result = rendered(component, inputs)
+    assert not result.problems, result.problems
+    built = process(result.data, result.marks, result.path, component=True)
+    assert not built.problems, built.problems
+    return {name: body for name, body in built.data.items() if not name.startswith(".") and "cache" in body}
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
@@ -45,8 +49,7 @@ def test_cache_format_zip_is_handed_to_the_runner_for_runners_before_17_1(compon
 
 @pytest.mark.parametrize("component", COMPONENTS)
 def test_a_cache_format_the_runner_does_not_know_is_refused_as_gitlab_refuses_it(component: str) -> None:
-    template: Path = ROOT / "templates" / component / "template.yml"
-    result = render_path(template, RenderOptions(inputs={"cache_format": "gzip"}))
+    result = rendered(component, {"cache_format": "gzip"})
     assert [problem.message for problem in result.problems] == [
         "`cache_format` input: `gzip` cannot be used because it is not in the list of allowed options"
     ]
