@@ -37,11 +37,12 @@ from pipelines import (
 )
 
 from . import ROOT
-from .cachezip import MODELS, TAR_ZSTD, cache_costs
+from .cachezip import MODELS, cache_costs
 from .steps import STEPS, Mark, Marks, command, job_logs, job_steps
 
-# What a pipeline's caches weigh on the wire: as the fastest zip, and as the fastest tarzstd.
-MOVED = ("download", "upload", f"download ({TAR_ZSTD})", f"upload ({TAR_ZSTD})")
+# What a runner spends on a pipeline's caches, in each model: seconds to extract and to
+# archive, and megabytes to download and upload.
+TRANSFER = ("restore", "save", "download", "upload")
 
 POETRY_VERSION = "2.5.1"  # the poetry-test component's default, so that both run the same Poetry
 TEST_COMMAND = "python -m pytest --junitxml=report.xml --cov --cov-report=term --cov-report=xml:coverage.xml"
@@ -191,33 +192,27 @@ def measured(
     costs: dict[str, dict[str, dict[str, float]]],
     changed: dict[str, bool],
 ) -> Result:
-    """The steps summed over the jobs, with gitlab-ci-local's copies replaced by a runner's zip and unzip
-    (each model of it), and the megabytes the runner would download and upload (fastest level, as a
-    zip and as tar and zstd)."""
+    """The steps summed over the jobs, with gitlab-ci-local's copies replaced by a runner's archiving
+    and extracting in each model of it, and the megabytes the runner would download and upload."""
     steps = {step: sum(job[step] for job in per_job.values()) for step in (*STEPS, "job")}
-    transfer = {model: {"restore": 0.0, "save": 0.0} for model in MODELS}
-    moved = dict.fromkeys(MOVED, 0.0)
+    transfer = {model: dict.fromkeys(TRANSFER, 0.0) for model in MODELS}
     for job in per_job:
         for _, text in logs[job].lines:
             imported = _cache_key(_IMPORTED_CACHE, text)
             created = _cache_key(_CREATED_CACHE, text)
             # A runner uploads a cache only when a file in it changed.
             saved = created if created in costs and changed.get(created, True) else None
-            if imported in costs:
-                moved["download"] += costs[imported]["fastest"]["megabytes"]
-                moved[f"download ({TAR_ZSTD})"] += costs[imported][f"fastest, {TAR_ZSTD}"]["megabytes"]
-                for model in MODELS:
+            for model in MODELS:
+                if imported in costs:
                     transfer[model]["restore"] += costs[imported][model]["extract"]
-            if saved is not None:
-                moved["upload"] += costs[saved]["fastest"]["megabytes"]
-                moved[f"upload ({TAR_ZSTD})"] += costs[saved][f"fastest, {TAR_ZSTD}"]["megabytes"]
-                for model in MODELS:
+                    transfer[model]["download"] += costs[imported][model]["megabytes"]
+                if saved is not None:
                     transfer[model]["save"] += costs[saved][model]["archive"]
+                    transfer[model]["upload"] += costs[saved][model]["megabytes"]
     return {
         "steps": steps,
         "gitlab_ci_local_cache_copy": {"restore": steps["cache restore"], "save": steps["cache save"]},
         "transfer": transfer,
-        "megabytes_moved": moved,
         "cache_megabytes": {model: sum(cost[model]["megabytes"] for cost in costs.values()) for model in MODELS},
         "cache_changed": changed,
         "jobs": per_job,
@@ -478,11 +473,9 @@ class PhysicalFloor(Group):
         shutil.rmtree(target, ignore_errors=True)
         steps = dict.fromkeys((*STEPS, "job"), 0.0)
         steps["dependency install"] = steps["job"] = elapsed
-        zero = {model: {"restore": 0.0, "save": 0.0} for model in MODELS}
         return {
             "steps": steps,
-            "transfer": zero,
-            "megabytes_moved": dict.fromkeys(MOVED, 0.0),
+            "transfer": {model: dict.fromkeys(TRANSFER, 0.0) for model in MODELS},
             "jobs": {name: steps},
         }
 
