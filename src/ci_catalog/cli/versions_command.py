@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ci_catalog.catalog import MANIFEST, load_catalog, manifest_project
+from ci_catalog.cli.expand_options import DEFAULT_SERVER_FQDN
 from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.options import parse_input_flags
@@ -24,31 +25,6 @@ from ci_catalog.versions.pipeline_resolve import Context, PipelineReport, Resolv
 from ci_catalog.versions.release import check_release
 from ci_catalog.versions.resolve import CatalogRepo, Kind
 from ci_catalog.writing import write_text
-
-DEFAULT_SERVER_FQDN = "gitlab.com"
-
-
-def add_context_options(
-    parser: argparse.ArgumentParser,
-    catalog_default: str | None = ".",
-    catalog_help: str = "the catalog's git repository, or a git URL to clone it from (default: here)",
-) -> None:
-    parser.add_argument("pipeline", metavar="PIPELINE", help="the project's pipeline file (.gitlab-ci.yml)")
-    parser.add_argument("--catalog", default=catalog_default, metavar="PATH_OR_URL", help=catalog_help)
-    parser.add_argument("--project", help="the catalog's project path on GitLab (default: catalog.yml's `project`)")
-    parser.add_argument(
-        "--server-fqdn",
-        help=f"GitLab's host[:port], what $CI_SERVER_FQDN holds (default: $CI_SERVER_FQDN, else {DEFAULT_SERVER_FQDN})",
-    )
-    parser.add_argument("--variable", action="append", default=[], metavar="NAME=VALUE", help="a CI/CD variable")
-    parser.add_argument(
-        "--released-only",
-        metavar="TAGS-FILE",
-        help="only these tags (one a line) are published catalog versions (default: every semver tag is one)",
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="an include of another project path than the catalog's is an error"
-    )
 
 
 def server_fqdn(args: argparse.Namespace) -> str:
