@@ -1,6 +1,8 @@
 """The findings cache: a file whose bytes, path, harness, ShellCheck and configuration have not
-changed is not linted again; a broken entry is ignored and written again; two runs at once
-share one cache safely; `--no-cache` neither reads nor writes it."""
+changed is not linted again, and an example input set of `check` whose file, inputs and
+component context have not changed is not rendered and validated again; a broken entry is
+ignored and written again; two runs at once share one cache safely; `--no-cache` neither
+reads nor writes it."""
 
 from __future__ import annotations
 
@@ -195,7 +197,9 @@ def test_a_check_where_nothing_changed_reads_every_lint_result_from_the_cache(
     assert (second.code, second.out) == (first.code, first.out)
     assert first.out.endswith("0 lint findings\n")
     assert batches == []
-    assert len(entries(tmp_path / "cache")) == len(list((root / "templates").glob("*/template.yml")))
+    # One entry a component (its lint findings) and one an example input set (its render and schema problems).
+    input_sets = int(first.out.split(" input sets")[0].rsplit(" ", 1)[1])
+    assert len(entries(tmp_path / "cache")) == len(list((root / "templates").glob("*/template.yml"))) + input_sets
 
 
 def test_runs_at_once_share_the_cache_safely(tmp_path: Path) -> None:
@@ -210,8 +214,145 @@ def test_runs_at_once_share_the_cache_safely(tmp_path: Path) -> None:
     assert results == [expected] * 4
     assert not list((tmp_path / "cache").rglob("*.tmp"))
     files = len(list((root / "templates").glob("*/template.yml")))
-    assert len(entries(tmp_path / "cache")) == files
+    input_sets = int(expected[0].split(" input sets")[0].rsplit(" ", 1)[1])
+    assert len(entries(tmp_path / "cache")) == files + input_sets
     config = LintConfig()
     cache = findings_cache(config, tmp_path / "cache")
     lint_files(sorted((root / "templates").glob("*/template.yml")), config, cache)
     assert cache.hits == files
+
+
+# --- check's example input sets ------------------------------------------------------------
+
+TEMPLATE = """spec:
+  component: [version]
+  inputs:
+    job_prefix:
+      description: The start of the job's name.
+      default: job
+    stage:
+      description: The stage of the job.
+      default: test
+      options: [test, build]
+---
+"$[[ inputs.job_prefix ]]-run":
+  stage: $[[ inputs.stage ]]
+  image: python:$[[ component.version ]]
+  script:
+    - echo "$[[ inputs.stage ]]"
+"""
+
+
+def one_component_catalog(tmp_path: Path, version: str = "1.0.0", stage: str = "build") -> Path:
+    root = tmp_path / "catalog"
+    (root / "templates" / "job").mkdir(parents=True, exist_ok=True)
+    (root / "templates" / "job" / "template.yml").write_text(TEMPLATE, encoding="utf-8")
+    (root / "README.md").write_text("# A catalog\n", encoding="utf-8")
+    manifest = {
+        "version": version,
+        "components": {"job": {"summary": "A job.", "examples": [{"name": "built", "inputs": {"stage": stage}}]}},
+    }
+    (root / "catalog.yml").write_text(json.dumps(manifest), encoding="utf-8")
+    return root
+
+
+def counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each input set `check` renders."""
+    from ci_catalog.cli import commands
+
+    rendered: list[str] = []
+    real = commands.render_loaded
+
+    def spy(loaded, options):  # type: ignore[no-untyped-def]
+        rendered.append(str(options.inputs))
+        return real(loaded, options)
+
+    monkeypatch.setattr(commands, "render_loaded", spy)
+    return rendered
+
+
+def test_a_check_where_nothing_changed_renders_no_input_set_again(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = one_component_catalog(tmp_path)
+    renders = counting_renders(monkeypatch)
+    first = cli("check", root)
+    second = cli("check", root)
+    assert (first.code, first.out) == (0, "checked 1 components, 1 input sets, 0 lint findings\n")
+    assert (second.code, second.out, second.err) == (first.code, first.out, first.err)
+    assert renders == ["{'stage': 'build'}"]
+
+
+def test_an_input_set_whose_inputs_changed_is_checked_again(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("check", one_component_catalog(tmp_path)).code == 0
+    renders = counting_renders(monkeypatch)
+    changed = cli("check", one_component_catalog(tmp_path, stage="deploy"))
+    assert changed.code == 1
+    assert "`deploy` cannot be used because it is not in the list of allowed options" in changed.out
+    assert "(example: built)" in changed.out
+    assert renders == ["{'stage': 'deploy'}"]
+    assert cli("check", one_component_catalog(tmp_path, stage="deploy")).out == changed.out
+
+
+@pytest.mark.parametrize("change", ["version", "template", "no-cache"])
+def test_an_input_set_is_rendered_again_when_what_it_renders_from_changed(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    root = one_component_catalog(tmp_path)
+    first = cli("check", root)
+    renders = counting_renders(monkeypatch)
+    arguments = ["check", root]
+    if change == "version":  # $[[ component.version ]] is in the job's image
+        one_component_catalog(tmp_path, version="1.0.1")
+    elif change == "template":
+        template = root / "templates" / "job" / "template.yml"
+        template.write_text(template.read_text() + "# a comment\n", encoding="utf-8")
+    else:
+        arguments.append("--no-cache")
+    again = cli(*arguments)
+    assert (again.code, again.out) == (first.code, first.out)
+    assert renders == ["{'stage': 'build'}"]
+
+
+def test_a_new_schema_or_validator_makes_new_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Schema problems come from GitLab's schema (check-jsonschema's copy) and the two validators."""
+    from ci_catalog import schema
+
+    copy = tmp_path / "gitlab-ci.json"
+    shutil.copy(schema.schema_path() or "", copy)
+    monkeypatch.setattr(schema, "schema_path", lambda: copy)
+    config = LintConfig()
+    before = findings_cache(config, tmp_path / "cache").key("c.yml", b"job: {}", {"stage": "build"})
+    copy.write_bytes(copy.read_bytes() + b"\n")
+    after = findings_cache(config, tmp_path / "cache").key("c.yml", b"job: {}", {"stage": "build"})
+    assert before != after
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [(1, 1.0), (1, True), ("1", 1), ([["a", "b"]], [{"a": "b"}]), ({"a": 1, "b": 2}, {"a": 2, "b": 1})],
+    ids=["int-float", "int-bool", "str-int", "list-mapping", "values-swapped"],
+)
+def test_input_values_that_differ_make_different_keys(tmp_path: Path, one: object, other: object) -> None:
+    cache = findings_cache(LintConfig(), tmp_path / "cache")
+    assert cache.key("c.yml", b"job: {}", {"value": one}) != cache.key("c.yml", b"job: {}", {"value": other})
+
+
+def test_a_check_loads_each_component_once_for_its_lint_and_every_input_set(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_catalog import loading
+
+    root = catalog_copy(tmp_path)
+    loaded: list[str] = []
+    real = loading.load_text
+
+    def spy(text: str, path: str) -> loading.LoadedFile:
+        loaded.append(path)
+        return real(text, path)
+
+    monkeypatch.setattr(loading, "load_text", spy)
+    assert cli("check", "--no-cache", root).code == 0
+    assert sorted(loaded) == sorted(str(path) for path in (root / "templates").glob("*/template.yml"))

@@ -8,6 +8,7 @@ document as the header only when there are two or more documents and the first h
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -55,14 +56,32 @@ class _Piece:
 
 def load_path(path: str | Path) -> LoadedFile:
     """Read and load a file; unreadable or undecodable files become problems."""
-    name = str(path)
+    return read_source_file(path).loaded
+
+
+@dataclass
+class SourceFile:
+    """A file's bytes, read once, for everything that looks at them (`raw` is None when the
+    file could not be read: `loaded` says why); they are loaded only when first asked for."""
+
+    path: str
+    raw: bytes | None
+    error: str = ""
+
+    @functools.cached_property
+    def loaded(self) -> LoadedFile:
+        if self.raw is None:
+            return _failed(self.path, f"cannot read the file: {self.error}")
+        return load_bytes(self.raw, self.path)
+
+
+def read_source_file(path: str | Path) -> SourceFile:
     try:
         with Path(path).open("rb") as handle:
             # Enough to know it is too big: a huge file (or /dev/zero) is not read whole.
-            raw = handle.read(MAX_YAML_SIZE_BYTES + 1)
+            return SourceFile(str(path), handle.read(MAX_YAML_SIZE_BYTES + 1))
     except OSError as error:
-        return _failed(name, f"cannot read the file: {error.strerror or error}")
-    return load_bytes(raw, name)
+        return SourceFile(str(path), None, str(error.strerror or error))
 
 
 def load_source(name: str) -> LoadedFile:

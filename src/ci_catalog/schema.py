@@ -57,14 +57,29 @@ class _Unsure(Exception):
 @functools.cache
 def gitlab_ci_schema() -> dict[str, Any]:
     """GitLab's CI schema, from check-jsonschema's data (its code is not imported: it costs 0.2 s)."""
+    path = schema_path()
+    if path is None:
+        raise RuntimeError(f"GitLab's CI schema is missing: {SCHEMA_PACKAGE} is not installed with its data")
+    schema: dict[str, Any] = json.loads(path.read_bytes())
+    return schema
+
+
+def schema_path() -> Path | None:
     spec = importlib.util.find_spec(SCHEMA_PACKAGE)
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
     for folder in folders:
         path = Path(folder, *SCHEMA_FILE)
         if path.is_file():
-            schema: dict[str, Any] = json.loads(path.read_bytes())
-            return schema
-    raise RuntimeError(f"GitLab's CI schema is missing: {SCHEMA_PACKAGE} is not installed with its data")
+            return path
+    return None
+
+
+def verdict_sources() -> list[str | None]:
+    """The files a document's schema problems come from besides the harness: the schema,
+    and the two validators (None for one that is not installed); nothing is imported."""
+    path = schema_path()
+    validators = [importlib.util.find_spec(name) for name in ("jsonschema", "jsonschema_rs")]
+    return [str(path) if path else None, *(spec.origin if spec else None for spec in validators)]
 
 
 @functools.cache

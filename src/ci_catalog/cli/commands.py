@@ -7,16 +7,16 @@ import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ci_catalog.catalog import load_catalog
+from ci_catalog.catalog import Example, load_catalog
 from ci_catalog.cimodel import component_context
 from ci_catalog.cli.progress import Progress
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.functions import FEATURE_FLAGS
-from ci_catalog.lint import start_lint_catalog
-from ci_catalog.loading import STDIN, load_path, load_source
+from ci_catalog.lint import open_lint_catalog
+from ci_catalog.loading import STDIN, SourceFile, load_source, read_source_file
 from ci_catalog.options import (
     parse_input_flags,
     read_component_context,
@@ -28,6 +28,9 @@ from ci_catalog.render import RenderOptions, RenderResult, render_loaded
 from ci_catalog.report import text_line
 from ci_catalog.terminal import shown
 from ci_catalog.validate import schema_problems
+
+if TYPE_CHECKING:  # the cache's module imports every lint rule: only `check` pays for that
+    from ci_catalog.lint.cache import FindingsCache
 
 
 def render(args: argparse.Namespace) -> int:
@@ -119,16 +122,14 @@ def check(args: argparse.Namespace) -> int:
     config = find_config(root)
     progress = Progress(len(catalog.components))
     progress.phase("checking")
-    # ShellCheck checks the job scripts in processes of its own while the examples are validated.
     cache = None if args.no_cache else findings_cache(config)
-    lint = start_lint_catalog(root, config, cache, progress.advance, catalog)
+    lint = open_lint_catalog(root, config, catalog, cache, progress.advance)
     for component in catalog.components:
-        loaded = load_path(component.path)  # once for all its input sets: rendering leaves it as it is
-        for example in component.examples:
-            options = RenderOptions(inputs=example.inputs, component=component_context(component.name, catalog.version))
-            report = validate_report(render_loaded(loaded, options))
-            report.example = example.name
-            reports.append(report)
+        # Read once, and loaded once (if at all) for the lint rules and every input set alike.
+        source = read_source_file(component.path)
+        lint.add(source)  # ShellCheck checks its scripts in processes of its own meanwhile
+        context = component_context(component.name, catalog.version)
+        reports += [_example_report(source, example, context, cache) for example in component.examples]
         lint.poll()
     findings = lint.finish()
     progress.close()
@@ -140,6 +141,21 @@ def check(args: argparse.Namespace) -> int:
         renders = sum(len(component.examples) for component in catalog.components)
         print(f"checked {len(catalog.components)} components, {renders} input sets, {len(findings)} lint findings")
     return Exit.OK if all(report.valid for report in reports) else Exit.PROBLEMS
+
+
+def _example_report(
+    source: SourceFile, example: Example, context: dict[str, Any], cache: FindingsCache | None
+) -> FileReport:
+    """An input set's render and schema problems; from the cache when the file, the inputs
+    and the context are as they were (the file is not loaded then)."""
+    key = None if cache is None or source.raw is None else cache.key(source.path, source.raw, example.inputs, context)
+    problems = cache.get(key) if cache is not None and key is not None else None
+    if problems is None:
+        options = RenderOptions(inputs=example.inputs, component=context)
+        problems = validate_report(render_loaded(source.loaded, options)).problems
+        if cache is not None and key is not None:
+            cache.put(key, problems)
+    return FileReport(source.path, problems, example.name)
 
 
 def _reports_by_file(problems: list[Problem]) -> list[FileReport]:

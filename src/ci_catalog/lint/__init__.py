@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ci_catalog.catalog import Catalog, load_catalog
 from ci_catalog.lint.context import CatalogContext, FileContext
 from ci_catalog.lint.suppress import drop_suppressed
-from ci_catalog.loading import MAX_YAML_SIZE_BYTES, LoadedFile, load_bytes, load_path, load_text
+from ci_catalog.loading import LoadedFile, SourceFile, load_text, read_source_file
 from ci_catalog.problems import Problem
 
 if TYPE_CHECKING:  # the configuration imports every rule: only linting should pay for that
@@ -61,7 +61,11 @@ def lint_catalog(
     root: Path, config: LintConfig, cache: FindingsCache | None = None, progress: Callable[[], None] | None = None
 ) -> list[Problem]:
     """Catalog rules over the folder, then file rules over each component."""
-    return start_lint_catalog(root, config, cache, progress).finish()
+    catalog = load_catalog(root)
+    run = open_lint_catalog(root, config, catalog, cache, progress)
+    for component in catalog.components:
+        run.add(read_source_file(component.path))
+    return run.finish()
 
 
 class LintRun:
@@ -73,8 +77,14 @@ class LintRun:
         self._linter = linter
         self._problems = problems
 
-    def poll(self) -> None:
-        self._linter.poll()
+    def add(self, source: SourceFile) -> None:
+        """Lint one more file; its scripts go to ShellCheck as batches fill."""
+        self._linter.add_source(source)
+
+    def poll(self, flush: bool = False) -> None:
+        """Let finished ShellCheck processes hand over (with `flush`, hand over the batch being
+        filled too: no more files come for a while)."""
+        self._linter.poll(flush)
 
     def finish(self) -> list[Problem]:
         return sort_problems(self._problems + self._linter.finish())
@@ -90,20 +100,21 @@ def start_lint_files(
     return _start(list(paths), config, cache, progress, [])
 
 
-def start_lint_catalog(
+def open_lint_catalog(
     root: Path,
     config: LintConfig,
+    catalog: Catalog,
     cache: FindingsCache | None = None,
     progress: Callable[[], None] | None = None,
-    catalog: Catalog | None = None,
 ) -> LintRun:
-    """`lint_catalog`, returning once every component is read and its scripts are handed to ShellCheck
-    (`catalog`: the catalog at `root`, when the caller has read it already)."""
-    catalog = catalog if catalog is not None else load_catalog(root)
+    """The catalog rules over the folder (`catalog`, read from `root`), and a run that the
+    caller adds each component to."""
     problems = unique_problems(catalog.problems + config.problems)
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), catalog.files)))
-    return _start([component.path for component in catalog.components], config, cache, progress, problems)
+    paths = [component.path for component in catalog.components]
+    linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
+    return LintRun(linter, problems)
 
 
 def _start(
@@ -115,7 +126,7 @@ def _start(
 ) -> LintRun:
     linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
     for path in paths:
-        linter.add_path(path)
+        linter.add_source(read_source_file(path))
     linter.poll(flush=True)
     return LintRun(linter, problems)
 
@@ -170,21 +181,16 @@ class _Linter:
             self._runner = Runner(rule.SHELL, workers=workers, batch_bytes=self.expected_bytes // (8 * workers))
         return self._runner
 
-    def add_path(self, path: Path) -> None:
-        name = str(path)
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_YAML_SIZE_BYTES + 1)
-        except OSError:
-            self.add(load_path(path))  # the load problem says why
-            return
-        key = self.cache.key(name, raw) if self.cache is not None else None
-        if key is not None and self.cache is not None:
+    def add_source(self, source: SourceFile) -> None:
+        """Lint a file read already: from the cache when its findings are there (it is not loaded then)."""
+        key = None
+        if self.cache is not None and source.raw is not None:
+            key = self.cache.key(source.path, source.raw)
             cached = self.cache.get(key)
             if cached is not None:
                 self._done(cached)
                 return
-        self.add(load_bytes(raw, name), key)
+        self.add(source.loaded, key)
 
     def add(self, loaded: LoadedFile, key: str | None = None) -> None:
         entry = _File("" if loaded.problems else loaded.text, key)

@@ -1,8 +1,10 @@
-"""A cache of each file's lint findings, keyed on what they depend on, as ruff and pre-commit keep.
+"""A cache of each file's lint findings, and of `check`'s render and schema problems for
+each example input set, keyed on what they depend on, as ruff and pre-commit keep.
 
 An entry's key is the hash of the file's bytes and path, the harness (its version and,
-for a development install, its source files), the ShellCheck binary and the lint
-configuration: change any of them and the file is linted again. Entries live in the
+for a development install, its source files), the ShellCheck binary, GitLab's CI schema
+and its validators, the lint configuration, and for `check`'s example input sets the
+inputs and the component context: change any of them and the file is linted again. Entries live in the
 cache folder (`cache_folder`); each is written to a temporary file and renamed into
 place, so two runs at once never read half an entry, and an entry that cannot be read
 back whole is ignored and written again.
@@ -15,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -62,7 +65,7 @@ def harness_fingerprint() -> str:
 
 
 def binary_fingerprint(path: str | None) -> str:
-    """A program by its real path, size and time: a new ShellCheck is a new binary."""
+    """A program or data file by its real path, size and time: a new ShellCheck is a new binary."""
     if path is None:
         return "missing"
     try:
@@ -82,9 +85,13 @@ class FindingsCache:
         self._prefix = json.dumps([FORMAT, harness_fingerprint(), settings], sort_keys=True).encode()
         self.hits = 0
 
-    def key(self, path: str, data: bytes) -> str:
+    def key(self, path: str, data: bytes, *context: Any) -> str:
+        """The key of the file at `path` holding `data`; `context` is what else the entry depends
+        on (an example's inputs, say)."""
         digest = hashlib.sha256(self._prefix)
-        digest.update(b"\0" + path.encode("utf-8", "surrogatepass") + b"\0")
+        # Pickled, not JSON: it tells every YAML value apart (a `!reference` list from a list,
+        # 1 from 1.0 and True), and where it ends, so no two keys hash the same bytes.
+        digest.update(pickle.dumps([path, *context], protocol=5))
         digest.update(data)
         return digest.hexdigest()
 
@@ -139,10 +146,12 @@ def _problems(data: Any, key: str) -> list[Problem]:
 
 
 def findings_cache(config: LintConfig, folder: Path | None = None) -> FindingsCache:
-    """The cache for findings under `config`: its rules and their severities, and the
-    ShellCheck binary when the shellcheck rule runs."""
+    """The cache for findings under `config`: its rules and their severities, the schema and
+    its validators (for `check`'s examples), and the ShellCheck binary when the shellcheck rule runs."""
+    from ci_catalog.schema import verdict_sources
+
     rules = sorted((rule.ID, config.severity_of(rule)) for rule in config.enabled("file"))
-    settings: dict[str, Any] = {"rules": rules}
+    settings: dict[str, Any] = {"rules": rules, "schema": [binary_fingerprint(path) for path in verdict_sources()]}
     if any(rule_id == "shellcheck" for rule_id, _ in rules):
         from ci_catalog.lint.shellcheck_runner import find_shellcheck
 
