@@ -356,3 +356,30 @@ def test_a_check_loads_each_component_once_for_its_lint_and_every_input_set(
     monkeypatch.setattr(loading, "load_text", spy)
     assert cli("check", "--no-cache", root).code == 0
     assert sorted(loaded) == sorted(str(path) for path in (root / "templates").glob("*/template.yml"))
+
+
+def test_findings_read_from_the_cache_are_reported_as_when_linted(cli, component: Path) -> None:
+    linted = cli("lint", component)
+    cached = cli("lint", component)
+    assert (cached.code, cached.out) == (linted.code, linted.out)
+    assert "[only-except]" in cached.out and "[shellcheck]" in cached.out
+
+
+def test_a_lint_whose_findings_are_all_cached_imports_no_rule(tmp_path: Path) -> None:
+    """What pre-commit runs on every commit: with nothing changed, no rule is loaded."""
+    program = (
+        "import sys\nfrom ci_catalog.cli import main\ncode = main(sys.argv[1:])\n"
+        "print(sorted(name for name in sys.modules if name.startswith(('ci_catalog.lint.rules', 'ci_catalog.lint.context'))))\n"
+        "sys.exit(code)\n"
+    )
+    template = str(ROOT / "templates" / "deps-image" / "template.yml")
+    environment = {**os.environ, "CI_CATALOG_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program, "lint", template], capture_output=True, text=True, env=environment
+        )
+        for _ in range(2)
+    ]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert "ci_catalog.lint.rules.shellcheck" in runs[0].stdout
+    assert runs[1].stdout == "[]\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from ci_catalog.catalog import discover_templates, template_files
@@ -13,7 +13,6 @@ from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint import lint_catalog, lint_files, sort_problems, unique_problems
 from ci_catalog.lint.cache import FindingsCache, findings_cache
 from ci_catalog.lint.config import LintConfig, find_config
-from ci_catalog.lint.rules import ALL_RULES, RULES_BY_ID, get_rule
 from ci_catalog.problems import Problem
 from ci_catalog.report import FORMATS, Report
 from ci_catalog.writing import write_text
@@ -74,7 +73,7 @@ def _config_for(path: Path) -> LintConfig:
 
 def lint(args: argparse.Namespace) -> int:
     problems, checked = lint_targets(args.paths, cache=not args.no_cache)
-    output = FORMATS[args.format](Report(problems, checked, RULES_BY_ID))
+    output = FORMATS[args.format](Report(problems, checked, _rule_ids(problems)))
     if args.output:
         write_text(Path(args.output), output)
     else:
@@ -82,7 +81,19 @@ def lint(args: argparse.Namespace) -> int:
     return Exit.PROBLEMS if problems else Exit.OK
 
 
+def _rule_ids(problems: list[Problem]) -> Collection[str]:
+    """The rules' ids, to tag their findings; with no finding to tag, no rule is imported
+    (a `lint` from pre-commit whose findings all come from the cache imports none)."""
+    if not problems:
+        return frozenset()
+    from ci_catalog.lint.rules import RULES_BY_ID
+
+    return RULES_BY_ID
+
+
 def rules(args: argparse.Namespace) -> int:
+    from ci_catalog.lint.rules import ALL_RULES, get_rule
+
     if args.rule:
         rule = get_rule(args.rule)
         print(f"# {rule.ID} ({rule.SEVERITY}, {rule.SCOPE})\n\n{(rule.__doc__ or '').strip()}")

@@ -7,6 +7,7 @@ run; with a `FindingsCache`, a file whose findings are cached is not read at all
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,12 +16,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ci_catalog.catalog import Catalog, load_catalog
-from ci_catalog.lint.context import CatalogContext, FileContext
 from ci_catalog.lint.suppress import drop_suppressed
 from ci_catalog.loading import LoadedFile, SourceFile, load_text, read_source_file
 from ci_catalog.problems import Problem
 
-if TYPE_CHECKING:  # the configuration imports every rule: only linting should pay for that
+# The rules and what they look at (a file rendered, `lint.context`) are imported only for a
+# file whose findings are not in the cache: a `lint` from pre-commit with nothing changed
+# needs neither.
+if TYPE_CHECKING:
     from ci_catalog.lint.cache import FindingsCache
     from ci_catalog.lint.config import LintConfig
     from ci_catalog.lint.shellcheck_runner import Outcome, Runner
@@ -38,7 +41,7 @@ def lint_loaded(loaded: LoadedFile, config: LintConfig) -> list[Problem]:
 
 
 def lint_text(text: str, path: str, config: LintConfig | None = None) -> list[Problem]:
-    from ci_catalog.lint.config import LintConfig  # see the TYPE_CHECKING import
+    from ci_catalog.lint.config import LintConfig  # see the note at the imports
 
     return lint_loaded(load_text(text, path), config or LintConfig())
 
@@ -109,6 +112,8 @@ def open_lint_catalog(
 ) -> LintRun:
     """The catalog rules over the folder (`catalog`, read from `root`), and a run that the
     caller adds each component to."""
+    from ci_catalog.lint.context import CatalogContext  # see the note at the imports
+
     problems = unique_problems(catalog.problems + config.problems)
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), catalog.files)))
@@ -167,10 +172,15 @@ class _Linter:
         self.config = config
         self.cache = cache
         self.progress = progress
-        self.rules = [(rule, config.severity_of(rule)) for rule in config.enabled("file")]
         self.expected_bytes = expected_bytes
         self.results: list[Problem] = []
         self._runner: Runner | None = None
+
+    @functools.cached_property
+    def rules(self) -> list[tuple[ModuleType, str]]:
+        """The file rules and their severities, imported when the first file is linted (not
+        for a run whose findings all come from the cache)."""
+        return [(rule, self.config.severity_of(rule)) for rule in self.config.enabled("file")]
 
     def runner(self, rule: ModuleType) -> Runner:
         if self._runner is None:
@@ -197,6 +207,8 @@ class _Linter:
         if loaded.problems:
             entry.problems = list(loaded.problems)
         else:
+            from ci_catalog.lint.context import FileContext  # see the note at the imports
+
             context = FileContext(loaded)
             for rule, severity in self.rules:
                 ctx = context.for_rule(rule.ID, severity)

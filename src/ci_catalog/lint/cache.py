@@ -146,14 +146,18 @@ def _problems(data: Any, key: str) -> list[Problem]:
 
 
 def findings_cache(config: LintConfig, folder: Path | None = None) -> FindingsCache:
-    """The cache for findings under `config`: its rules and their severities, the schema and
-    its validators (for `check`'s examples), and the ShellCheck binary when the shellcheck rule runs."""
+    """The cache for findings under `config`: its rule selection and severities as written
+    (with the harness's fingerprint, they decide which rules run and how severely, so no
+    rule is imported here: a `lint` whose findings are all cached imports none), the schema
+    and its validators (for `check`'s examples), and the ShellCheck binary."""
+    from ci_catalog.lint.shellcheck_runner import find_shellcheck
     from ci_catalog.schema import verdict_sources
 
-    rules = sorted((rule.ID, config.severity_of(rule)) for rule in config.enabled("file"))
-    settings: dict[str, Any] = {"rules": rules, "schema": [binary_fingerprint(path) for path in verdict_sources()]}
-    if any(rule_id == "shellcheck" for rule_id, _ in rules):
-        from ci_catalog.lint.shellcheck_runner import find_shellcheck
-
-        settings["shellcheck"] = binary_fingerprint(find_shellcheck())
+    settings: dict[str, Any] = {
+        "select": None if config.select is None else sorted(config.select),
+        "ignore": sorted(config.ignore),
+        "severity": sorted(config.severity.items()),
+        "schema": [binary_fingerprint(path) for path in verdict_sources()],
+        "shellcheck": binary_fingerprint(find_shellcheck()),
+    }
     return FindingsCache(folder or cache_folder(), settings)
