@@ -19,7 +19,10 @@ from ci_catalog.lint import lint_files
 from ci_catalog.lint import shellcheck_runner as runner_module
 from ci_catalog.lint.cache import cache_folder, findings_cache
 from ci_catalog.lint.config import LintConfig
+from ci_catalog.loading import LoadedFile
 from ci_catalog.problems import Problem
+from ci_catalog.render import RenderOptions, RenderResult
+from ci_catalog.yamlread import Reference
 from conftest import ROOT
 
 COMPONENT = "spec:\n  inputs:\n    dir:\n      default: build\n---\nbuild:\n  only: [main]\n  script:\n    - cd $CI_PROJECT_DIR/$[[ inputs.dir ]]\n"
@@ -263,7 +266,7 @@ def counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     rendered: list[str] = []
     real = commands.render_loaded
 
-    def spy(loaded, options):  # type: ignore[no-untyped-def]
+    def spy(loaded: LoadedFile, options: RenderOptions) -> RenderResult:
         rendered.append(str(options.inputs))
         return real(loaded, options)
 
@@ -316,24 +319,40 @@ def test_an_input_set_is_rendered_again_when_what_it_renders_from_changed(
     assert renders == ["{'stage': 'build'}"]
 
 
-def test_a_new_schema_or_validator_makes_new_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Schema problems come from GitLab's schema (check-jsonschema's copy) and the two validators."""
+@pytest.mark.parametrize("change", ["schema", "library"])
+def test_a_new_schema_or_library_makes_new_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    """Schema problems come from GitLab's schema (check-jsonschema's copy); findings and
+    verdicts also from the libraries that read YAML, RE2, the validators and Bash's grammar."""
     from ci_catalog import schema
+    from ci_catalog.lint import cache as cache_module
 
-    copy = tmp_path / "gitlab-ci.json"
-    shutil.copy(schema.schema_path() or "", copy)
-    monkeypatch.setattr(schema, "schema_path", lambda: copy)
+    schema_copy = tmp_path / "gitlab-ci.json"
+    shutil.copy(schema.schema_path() or "", schema_copy)
+    monkeypatch.setattr(schema, "schema_path", lambda: schema_copy)
+    library = tmp_path / "library" / "a_validator.py"
+    library.parent.mkdir()
+    library.write_text("VERSION = 1\n")
+    monkeypatch.syspath_prepend(str(library.parent))
+    monkeypatch.setattr(cache_module, "LIBRARIES", (*cache_module.LIBRARIES, "a_validator"))
     config = LintConfig()
     before = findings_cache(config, tmp_path / "cache").key("c.yml", b"job: {}", {"stage": "build"})
-    copy.write_bytes(copy.read_bytes() + b"\n")
+    changed = schema_copy if change == "schema" else library
+    changed.write_bytes(changed.read_bytes() + b"\n")
     after = findings_cache(config, tmp_path / "cache").key("c.yml", b"job: {}", {"stage": "build"})
     assert before != after
 
 
 @pytest.mark.parametrize(
     ("one", "other"),
-    [(1, 1.0), (1, True), ("1", 1), ([["a", "b"]], [{"a": "b"}]), ({"a": 1, "b": 2}, {"a": 2, "b": 1})],
-    ids=["int-float", "int-bool", "str-int", "list-mapping", "values-swapped"],
+    [
+        (1, 1.0),
+        (1, True),
+        ("1", 1),
+        ([["a", "b"]], [{"a": "b"}]),
+        ({"a": 1, "b": 2}, {"a": 2, "b": 1}),
+        (Reference(["job", "script"]), ["job", "script"]),
+    ],
+    ids=["int-float", "int-bool", "str-int", "list-mapping", "values-swapped", "reference-list"],
 )
 def test_input_values_that_differ_make_different_keys(tmp_path: Path, one: object, other: object) -> None:
     cache = findings_cache(LintConfig(), tmp_path / "cache")
@@ -366,7 +385,8 @@ def test_findings_read_from_the_cache_are_reported_as_when_linted(cli, component
 
 
 def test_a_lint_whose_findings_are_all_cached_imports_no_rule(tmp_path: Path) -> None:
-    """What pre-commit runs on every commit: with nothing changed, no rule is loaded."""
+    """What pre-commit runs on every commit: with nothing changed, no rule is loaded (this
+    catalog's configuration names none; one that does loads them to check the names)."""
     program = (
         "import sys\nfrom ci_catalog.cli import main\ncode = main(sys.argv[1:])\n"
         "print(sorted(name for name in sys.modules if name.startswith(('ci_catalog.lint.rules', 'ci_catalog.lint.context'))))\n"

@@ -74,14 +74,6 @@ def schema_path() -> Path | None:
     return None
 
 
-def verdict_sources() -> list[str | None]:
-    """The files a document's schema problems come from besides the harness: the schema,
-    and the two validators (None for one that is not installed); nothing is imported."""
-    path = schema_path()
-    validators = [importlib.util.find_spec(name) for name in ("jsonschema", "jsonschema_rs")]
-    return [str(path) if path else None, *(spec.origin if spec else None for spec in validators)]
-
-
 @functools.cache
 def gitlab_ci_validator() -> jsonschema.Draft7Validator:
     """Python's jsonschema over GitLab's CI schema, compiled once: the errors and their places."""

@@ -226,9 +226,9 @@ def _add_remote(parser: argparse.ArgumentParser) -> None:
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     """A subcommand whose module is imported only when it runs: python-gitlab, gql and httpx
-    take ~0.3 s to import, the lint rules are many, the catalog's pages need the browse
-    package and the version commands semver; only the commands that use them should pay
-    (a `check` with nothing changed takes 0.3 s, half of it imports)."""
+    take ~0.3 s to import, the lint rules are many, and the catalog's pages need the browse
+    package; only the commands that use them should pay (a `check` with nothing changed
+    takes 0.3 s, half of it imports)."""
 
     def run(args: argparse.Namespace) -> int:
         return int(getattr(importlib.import_module(f"ci_catalog.cli.{module}"), function)(args))

@@ -29,7 +29,7 @@ from ci_catalog.report import text_line
 from ci_catalog.terminal import shown
 from ci_catalog.validate import schema_problems
 
-if TYPE_CHECKING:  # the cache's module imports every lint rule: only `check` pays for that
+if TYPE_CHECKING:
     from ci_catalog.lint.cache import FindingsCache
 
 
@@ -116,7 +116,7 @@ def check(args: argparse.Namespace) -> int:
         raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
     catalog = load_catalog(root)
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
-    from ci_catalog.lint.cache import findings_cache  # they import the rules: only `check` needs them
+    from ci_catalog.lint.cache import findings_cache
     from ci_catalog.lint.config import find_config
 
     config = find_config(root)

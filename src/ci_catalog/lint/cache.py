@@ -3,7 +3,7 @@ each example input set, keyed on what they depend on, as ruff and pre-commit kee
 
 An entry's key is the hash of the file's bytes and path, the harness (its version and,
 for a development install, its source files), the ShellCheck binary, GitLab's CI schema
-and its validators, the lint configuration, and for `check`'s example input sets the
+and the libraries that decide results (`LIBRARIES`), the lint configuration, and for `check`'s example input sets the
 inputs and the component context: change any of them and the file is linted again. Entries live in the
 cache folder (`cache_folder`); each is written to a temporary file and renamed into
 place, so two runs at once never read half an entry, and an entry that cannot be read
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 # Bump when what an entry holds changes.
 FORMAT = 1
+# The libraries whose behaviour decides findings or an example's problems: reading YAML,
+# RE2 (an input's `regex:`, `=~`), the schema's two validators, Bash's grammar (the rules
+# that read scripts' commands).
+LIBRARIES = ("yaml", "re2", "jsonschema", "jsonschema_rs", "tree_sitter", "tree_sitter_bash")
 _FIELDS = {"message": str, "file": str, "line": int, "column": int, "json_path": str, "code": str, "severity": str}
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -74,6 +79,15 @@ def binary_fingerprint(path: str | None) -> str:
     except OSError:
         return f"unreadable:{path}"
     return f"{real}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def library_fingerprint(name: str) -> str:
+    """An installed library by the file it loads from (not imported): a new version is a new file."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    return binary_fingerprint(spec.origin if spec else None)
 
 
 class FindingsCache:
@@ -148,16 +162,18 @@ def _problems(data: Any, key: str) -> list[Problem]:
 def findings_cache(config: LintConfig, folder: Path | None = None) -> FindingsCache:
     """The cache for findings under `config`: its rule selection and severities as written
     (with the harness's fingerprint, they decide which rules run and how severely, so no
-    rule is imported here: a `lint` whose findings are all cached imports none), the schema
-    and its validators (for `check`'s examples), and the ShellCheck binary."""
+    rule is imported here), GitLab's schema (for `check`'s examples), the libraries that
+    decide findings and verdicts (`LIBRARIES`), and the ShellCheck binary."""
     from ci_catalog.lint.shellcheck_runner import find_shellcheck
-    from ci_catalog.schema import verdict_sources
+    from ci_catalog.schema import schema_path
 
+    schema = schema_path()
     settings: dict[str, Any] = {
         "select": None if config.select is None else sorted(config.select),
         "ignore": sorted(config.ignore),
         "severity": sorted(config.severity.items()),
-        "schema": [binary_fingerprint(path) for path in verdict_sources()],
+        "schema": binary_fingerprint(str(schema) if schema else None),
+        "libraries": [library_fingerprint(name) for name in LIBRARIES],
         "shellcheck": binary_fingerprint(find_shellcheck()),
     }
     return FindingsCache(folder or cache_folder(), settings)
