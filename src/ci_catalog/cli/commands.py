@@ -148,14 +148,19 @@ def _example_report(
 ) -> FileReport:
     """An input set's render and schema problems; from the cache when the file, the inputs
     and the context are as they were (the file is not loaded then)."""
-    key = None if cache is None or source.raw is None else cache.key(source.path, source.raw, example.inputs, context)
-    problems = cache.get(key) if cache is not None and key is not None else None
+    if cache is None or source.raw is None:  # no cache, or a file that could not be read
+        return FileReport(source.path, _render_problems(source, example, context), example.name)
+    key = cache.key(source.path, source.raw, example.inputs, context)
+    problems = cache.get(key)
     if problems is None:
-        options = RenderOptions(inputs=example.inputs, component=context)
-        problems = validate_report(render_loaded(source.loaded, options)).problems
-        if cache is not None and key is not None:
-            cache.put(key, problems)
+        problems = _render_problems(source, example, context)
+        cache.put(key, problems)
     return FileReport(source.path, problems, example.name)
+
+
+def _render_problems(source: SourceFile, example: Example, context: dict[str, Any]) -> list[Problem]:
+    options = RenderOptions(inputs=example.inputs, component=context)
+    return validate_report(render_loaded(source.loaded, options)).problems
 
 
 def _reports_by_file(problems: list[Problem]) -> list[FileReport]:

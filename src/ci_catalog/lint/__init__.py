@@ -84,10 +84,8 @@ class LintRun:
         """Lint one more file; its scripts go to ShellCheck as batches fill."""
         self._linter.add_source(source)
 
-    def poll(self, flush: bool = False) -> None:
-        """Let finished ShellCheck processes hand over (with `flush`, hand over the batch being
-        filled too: no more files come for a while)."""
-        self._linter.poll(flush)
+    def poll(self) -> None:
+        self._linter.poll()
 
     def finish(self) -> list[Problem]:
         return sort_problems(self._problems + self._linter.finish())
@@ -118,8 +116,7 @@ def open_lint_catalog(
     for rule in config.enabled("catalog"):
         problems.extend(rule.check(CatalogContext(root, catalog, rule.ID, config.severity_of(rule), catalog.files)))
     paths = [component.path for component in catalog.components]
-    linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
-    return LintRun(linter, problems)
+    return LintRun(_Linter(config, cache, progress, expected_bytes=_size(paths)), problems)
 
 
 def _start(
@@ -129,7 +126,7 @@ def _start(
     progress: Callable[[], None] | None,
     problems: list[Problem],
 ) -> LintRun:
-    linter = _Linter(config, cache, progress, expected_bytes=sum(_size(path) for path in paths))
+    linter = _Linter(config, cache, progress, expected_bytes=_size(paths))
     for path in paths:
         linter.add_source(read_source_file(path))
     linter.poll(flush=True)
@@ -263,8 +260,12 @@ class _Linter:
             self.progress()
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+def _size(paths: list[Path]) -> int:
+    """The files' bytes together (what cannot be read counts nothing)."""
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
