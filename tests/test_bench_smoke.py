@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.machine import describe
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "bench" / "run"
 
@@ -42,6 +44,8 @@ def test_harness_benchmark_writes_its_table_and_json(tmp_path: Path) -> None:
     assert set(results["scaling"]["points"]) == {"10", "30"}
     table = (tmp_path / "harness.md").read_text()
     assert "Least-squares line" in table and "| ci-catalog validate, one process for all documents |" in table
+    # Runs on two machines compare only when the header says they are the same machine.
+    assert f"; {describe()}; " in table.splitlines()[2]
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ from ci_catalog.schema import as_json, fast_validator, fast_verdict, gitlab_ci_v
 from ci_catalog.validate import schema_problems
 from ci_catalog.yamlread import read_document
 
+from ..machine import describe
 from ..stats import cell, least_squares
 from .documents import Document, component_context, git_project, render_documents, synthetic_catalog
 from .measure import cache_runs, command_samples, timed
@@ -283,7 +284,7 @@ def meta(repeat: int) -> dict[str, Any]:
         "commit": git("rev-parse", "HEAD"),
         # The results of an earlier run are not a change to what is measured.
         "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")),
-        "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "machine": describe(),
         "load_average": os.getloadavg(),
         "repetitions": repeat,
         "tools": {
@@ -389,7 +390,14 @@ def markdown(results: dict[str, Any]) -> str:
     differing = {
         name: verdict for name, verdict in results["per_document"]["verdicts"].items() if len(set(verdict.values())) > 1
     }
-    lines += ["", "Verdicts that differ between the validators (GitLab accepts every one of these documents):", ""]
+    lines += [
+        "",
+        "Verdicts that differ between the validators. An `invalid` from check-jsonschema alone is its schema "
+        "check failing a document GitLab accepts; one from ci-catalog alone is a check GitLab's server makes "
+        "beyond the schema, such as that a job's stage exists, which a document rendered on its own can fail "
+        "where the project that includes it passes:",
+        "",
+    ]
     lines += [f"- {name}: {verdict}" for name, verdict in differing.items()] or ["- none"]
     schema = results["schema"]
     lines += [

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..machine import describe
 from . import ROOT
 from .contenders import EXECUTOR, POETRY_VERSION, Fixtures, Setting, groups
 from .report import chart, goals, markdown, summarise
@@ -59,19 +60,6 @@ def tool_versions(setting: Setting) -> dict[str, str]:
         "poetry": POETRY_VERSION,
         "gitlab-ci-local": first_line(str(GITLAB_CI_LOCAL), "--version"),
     }
-
-
-def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024**2
-    return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.system()} {platform.release()}"
 
 
 def main() -> None:
@@ -130,7 +118,7 @@ def write(
     checked = goals(summary)
     meta = {
         "date": datetime.date.today().isoformat(),
-        "machine": machine(),
+        "machine": describe(),
         "load_average": os.getloadavg(),
         "repetitions": args.repeat,
         "quick": args.quick,
