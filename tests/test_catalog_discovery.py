@@ -3,7 +3,8 @@
 GitLab stores a symbolic link as a file that holds the target's path and never follows it
 (a Git blob of mode 120000), so a link that leaves the catalog can only ever show a local
 checkout's files: `/etc/shadow`, another project. Such a link is refused with a message,
-and what it points at is never read, printed or published.
+and what it points at is never read, printed or published. A link inside the catalog is
+reported too: GitLab would read its path as the component, not the file it names.
 """
 
 from __future__ import annotations
@@ -81,11 +82,28 @@ def test_a_catalog_yml_link_out_of_the_catalog_is_refused_and_never_read(cli, ca
         assert "secret-hash-line" not in result.out + result.err
 
 
-def test_a_link_inside_the_catalog_is_followed(cli, catalog: Path) -> None:
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_component_link_inside_the_catalog_is_reported_as_gitlab_reads_it(cli, catalog: Path, command: str) -> None:
+    """GitLab would list `mirror` and read the text `../shared/mirror.yml` as its content."""
     (catalog / "shared").mkdir()
-    (catalog / "shared" / "plain.yml").write_text(PLAIN, encoding="utf-8")
-    (catalog / "templates" / "mirror.yml").symlink_to(catalog / "shared" / "plain.yml")
-    assert "mirror" in cli("list", catalog).out
+    (catalog / "shared" / "mirror.yml").write_text(PLAIN.replace("plain", "mirrored"), encoding="utf-8")
+    (catalog / "templates" / "mirror.yml").symlink_to(Path("..", "shared", "mirror.yml"))
+    result = cli(*COMMANDS[command](catalog))
+    assert result.code == 1
+    message = "`templates/mirror.yml` is a link to ../shared/mirror.yml: GitLab does not follow links"
+    assert message in result.out + result.err
+    assert "mirrored" not in result.out + result.err
+
+
+def test_a_component_folder_linked_inside_the_catalog_is_reported_and_not_searched(cli, catalog: Path) -> None:
+    (catalog / "templates" / "twin").symlink_to("greeter")
+    result = cli("list", catalog)
+    assert result.code == 1
+    assert "`templates/twin` is a link to greeter: GitLab does not follow links" in result.out + result.err
+    assert [path.relative_to(catalog).as_posix() for path in template_files(catalog).files] == [
+        "templates/greeter/template.yml",
+        "templates/plain/template.yml",
+    ]
 
 
 def test_every_command_finds_the_same_files_in_path_order(catalog: Path) -> None:

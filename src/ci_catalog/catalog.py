@@ -88,25 +88,25 @@ class TemplateFiles:
 def template_files(root: Path) -> TemplateFiles:
     """Every file under the catalog's `templates/`: the one place that looks there.
 
-    A link that leads out of the catalog is a problem and is never read: GitLab stores a
-    link as a file holding the target's path and never follows it, so only a local
-    checkout could see what it points at (`/etc/shadow`, another project), and `show`,
-    `docs` and `site` would publish it. Links inside the catalog are followed.
+    A link is a problem and is never read: GitLab stores a link as a file holding the
+    target's path and never follows it. One that leads out of the catalog could only show
+    a local checkout's files (`/etc/shadow`, another project), which `show`, `docs` and
+    `site` would publish; one inside it would pass here as the file it names, where GitLab
+    reads a path.
     """
     found = TemplateFiles()
     top = root.resolve()
-    pending, seen = [root / "templates"], set()
+    pending = [root / "templates"]
     while pending:
         folder = pending.pop()
-        if _leaves(folder, root, top, found.problems) or folder.resolve() in seen:
+        if _is_link(folder, root, top, found.problems):
             continue
-        seen.add(folder.resolve())
         try:
             entries = list(folder.iterdir())
         except OSError:
             continue
         for entry in entries:
-            if entry.is_symlink() and _leaves(entry, root, top, found.problems):
+            if _is_link(entry, root, top, found.problems):
                 continue
             if entry.is_dir():
                 pending.append(entry)
@@ -117,11 +117,19 @@ def template_files(root: Path) -> TemplateFiles:
     return found
 
 
-def _leaves(path: Path, root: Path, top: Path, problems: list[Problem]) -> bool:
+def _is_link(path: Path, root: Path, top: Path, problems: list[Problem]) -> bool:
+    if not path.is_symlink():
+        return False
     problem = link_out_of(root, path, top)
-    if problem is not None:
-        problems.append(problem)
-    return problem is not None
+    if problem is None:
+        message = (
+            f"`{relative(root, path)}` is a link to {path.readlink()}: GitLab does not follow links (it reads the "
+            "link's own text as the file), so on GitLab it holds that path, not what it points at; put the file "
+            "itself in its place"
+        )
+        problem = Problem(message, str(path), code="catalog")
+    problems.append(problem)
+    return True
 
 
 def link_out_of(root: Path, path: Path, top: Path | None = None) -> Problem | None:
