@@ -32,20 +32,8 @@ def schema_problems(result: RenderResult) -> list[Problem]:
         problems += validate_document(header, loaded.header_marks, loaded.path)
     if result.ok:
         blank_file = not loaded.text.strip()
-        problems += content_problems(result.data, result.marks, loaded.path, loaded.has_header, blank_file)
+        problems += checked_content(result.data, result.marks, loaded.path, loaded.has_header, blank_file).problems
     return problems
-
-
-def content_problems(
-    data: Any,
-    marks: Marks,
-    path: str,
-    component: bool = False,
-    blank_file: bool = False,
-    partial: bool | None = None,
-) -> list[Problem]:
-    """What GitLab refuses in a configuration: the processor's problems, then the schema's."""
-    return checked_content(data, marks, path, component, blank_file, partial).problems
 
 
 def checked_content(

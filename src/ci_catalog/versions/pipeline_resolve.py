@@ -18,7 +18,7 @@ from ci_catalog.cimodel import jobs
 from ci_catalog.functions import Variable
 from ci_catalog.problems import Marks, Problem, Severity
 from ci_catalog.render import RenderOptions, render_path, render_text
-from ci_catalog.validate import content_problems
+from ci_catalog.validate import checked_content
 from ci_catalog.versions.address import Address, content_not_found, parse_address
 from ci_catalog.versions.includes import ComponentInclude, find_component_includes
 from ci_catalog.versions.resolve import CatalogRepo, Kind, Resolution, component_text, resolve_reference
@@ -84,7 +84,7 @@ def resolve_pipeline(path: str | Path, context: Context) -> PipelineReport:
     if report.ok:
         merged, marks = _merge(rendered.data, rendered.marks, report.includes)
         partial = _unmerged_includes(rendered.data, report.includes)
-        report.problems += content_problems(merged, marks, report.path, partial=partial)
+        report.problems += checked_content(merged, marks, report.path, partial=partial).problems
     return report
 
 
