@@ -9,6 +9,7 @@ reported too: GitLab would read its path as the component, not the file it names
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,46 @@ def test_a_component_link_inside_the_catalog_is_reported_as_gitlab_reads_it(cli,
     message = "`templates/mirror.yml` is a link to ../shared/mirror.yml: GitLab does not follow links"
     assert message in result.out + result.err
     assert "mirrored" not in result.out + result.err
+    assert not (catalog / "docs").exists() and not (catalog.parent / "public").exists()
+
+
+def test_showing_a_linked_component_names_the_link(cli, catalog: Path) -> None:
+    (catalog / "shared").mkdir()
+    (catalog / "shared" / "mirror.yml").write_text(PLAIN, encoding="utf-8")
+    (catalog / "templates" / "mirror.yml").symlink_to(Path("..", "shared", "mirror.yml"))
+    result = cli("show", "mirror", "--catalog", catalog)
+    assert result.code == 1
+    assert "`templates/mirror.yml` is a link to ../shared/mirror.yml: GitLab does not follow links" in result.err
+    assert result.err.rstrip().endswith("(known: greeter, plain)")
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_loop_of_links_is_reported_not_a_crash(cli, catalog: Path, command: str) -> None:
+    (catalog / "templates" / "loop.yml").symlink_to("loop.yml")
+    result = cli(*COMMANDS[command](catalog))
+    assert result.code == 1
+    assert "`templates/loop.yml` is a link to loop.yml: GitLab does not follow links" in result.out + result.err
+
+
+def test_a_catalog_yml_link_that_leads_nowhere_is_reported(cli, catalog: Path) -> None:
+    (catalog / "catalog.yml").unlink()
+    (catalog / "catalog.yml").symlink_to("catalog.yml")
+    for args in (["list", catalog], ["check", catalog]):
+        result = cli(*args)
+        assert result.code == 1, args
+        assert "`catalog.yml` is a link to catalog.yml, which leads to no file" in result.out + result.err
+
+
+def test_a_finding_on_a_link_is_reported_at_the_link_not_at_what_it_names(
+    cli, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (catalog / "shared").mkdir()
+    (catalog / "shared" / "mirror.yml").write_text(PLAIN, encoding="utf-8")
+    (catalog / "templates" / "mirror.yml").symlink_to(Path("..", "shared", "mirror.yml"))
+    monkeypatch.setenv("CI_PROJECT_DIR", str(catalog))
+    result = cli("lint", catalog, "--format", "codequality")
+    paths = {finding["location"]["path"] for finding in json.loads(result.out)}
+    assert "templates/mirror.yml" in paths and "shared/mirror.yml" not in paths
 
 
 def test_a_component_folder_linked_inside_the_catalog_is_reported_and_not_searched(cli, catalog: Path) -> None:

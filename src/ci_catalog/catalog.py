@@ -9,6 +9,7 @@ include it from, and per component a summary, the example input sets `check` ren
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +126,7 @@ def _is_link(path: Path, root: Path, top: Path, problems: list[Problem]) -> bool
         message = (
             f"`{relative(root, path)}` is a link to {path.readlink()}: GitLab does not follow links (it reads the "
             "link's own text as the file), so on GitLab it holds that path, not what it points at; put the file "
-            "itself in its place"
+            "or folder itself in its place"
         )
         problem = Problem(message, str(path), code="catalog")
     problems.append(problem)
@@ -134,7 +135,8 @@ def _is_link(path: Path, root: Path, top: Path, problems: list[Problem]) -> bool
 
 def link_out_of(root: Path, path: Path, top: Path | None = None) -> Problem | None:
     """A problem when `path` is a link that leads out of the catalog at `root` (never read then)."""
-    if not path.is_symlink() or path.resolve().is_relative_to(top or root.resolve()):
+    # realpath, unlike Path.resolve before Python 3.13, ends a loop of links instead of raising.
+    if not path.is_symlink() or Path(os.path.realpath(path)).is_relative_to(top or root.resolve()):
         return None
     message = (
         f"`{relative(root, path)}` is a link to {path.readlink()}, outside the catalog: GitLab does not follow links "
@@ -173,6 +175,12 @@ def load_catalog(root: Path) -> Catalog:
     outside = link_out_of(root, manifest_path)
     if outside is not None:
         catalog.problems.append(outside)
+    elif manifest_path.is_symlink() and not manifest_path.exists():
+        message = (
+            f"`{MANIFEST}` is a link to {manifest_path.readlink()}, which leads to no file (its target is missing, "
+            "or the links loop): put the manifest itself there"
+        )
+        catalog.problems.append(Problem(message, str(manifest_path), code="catalog"))
     elif manifest_path.exists():
         manifest, catalog.manifest_marks = read_manifest(manifest_path, catalog.problems)
     catalog.version = _version(manifest, catalog)

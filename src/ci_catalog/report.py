@@ -64,7 +64,8 @@ def _report_path(path: str) -> str:
     """Paths relative to the project (GitLab links them in the merge request)."""
     base = Path(os.environ.get("CI_PROJECT_DIR") or Path.cwd()).resolve()
     try:
-        return Path(path).resolve().relative_to(base).as_posix()
+        # The folder resolved, not the file: a finding on a link stays on the link.
+        return (Path(path).parent.resolve() / Path(path).name).relative_to(base).as_posix()
     except ValueError:
         return path
 

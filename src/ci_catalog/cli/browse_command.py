@@ -48,7 +48,10 @@ def show(args: argparse.Namespace) -> int:
     component = next((item for item in catalog.components if item.name == args.name), None)
     if component is None:
         known = ", ".join(item.name for item in catalog.components) or "none"
-        raise UsageError(f"no component named {args.name!r} in {catalog.root} (known: {known})")
+        missing = f"no component named {args.name!r} in {catalog.root} (known: {known})"
+        if catalog.problems:  # such as a link, which hides a component GitLab would list
+            return _report(catalog.problems, closing=f"ci-catalog: error: {shown(missing)}")
+        raise UsageError(missing)
     view = component_view(catalog, component)
     if args.format == "json":
         print(to_json(view.as_dict()))
