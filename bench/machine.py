@@ -16,7 +16,8 @@ def describe() -> str:
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if "model name" in line
         ),
-        platform.processor(),
+        # ARM's /proc/cpuinfo names no model; platform.processor() may be empty too.
+        platform.processor() or platform.machine(),
     )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024**2
     return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.system()} {platform.release()}"

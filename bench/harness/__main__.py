@@ -16,6 +16,8 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,18 @@ def lint_one_command(catalog: Path, repeat: int, work: Path) -> dict[str, Any]:
     return runs | {"file": str(first)}
 
 
+def _render_and_validate(document: Document) -> object:
+    return validate_report(render_path(document.template, document.options))
+
+
+def _validate_rendered(document: Document) -> object:
+    return validate_report(render_path(document.rendered))
+
+
+def _jsonschema_verdict(data: Any) -> bool:
+    return gitlab_ci_validator().is_valid(as_json(data))
+
+
 def per_document(documents: list[Document], repeat: int, work: Path) -> dict[str, Any]:
     """Each way of checking the same rendered documents, in seconds per document."""
     gitlab_ci_validator()  # compiled once per process: a cost the check command's row carries
@@ -98,22 +112,19 @@ def per_document(documents: list[Document], repeat: int, work: Path) -> dict[str
     count = len(documents)
     rows: dict[str, Any] = {
         "ci-catalog render + validate, in process (per component document)": _mean_of(
-            [
-                timed(lambda d=document: validate_report(render_path(d.template, d.options)), repeat)
-                for document in documents
-            ]
+            [timed(partial(_render_and_validate, document), repeat) for document in documents]
         ),
         "ci-catalog validate of the rendered document, in process": _mean_of(
-            [timed(lambda d=document: validate_report(render_path(d.rendered)), repeat) for document in documents]
+            [timed(partial(_validate_rendered, document), repeat) for document in documents]
         ),
         "schema verdict, jsonschema (Python), in process": _mean_of(
-            [timed(lambda d=document: gitlab_ci_validator().is_valid(as_json(d)), repeat) for document in data]
+            [timed(partial(_jsonschema_verdict, document), repeat) for document in data]
         ),
         "schema verdict, jsonschema-rs (ci-catalog's fast path), in process": _mean_of(
-            [timed(lambda d=document: fast_verdict(d), repeat) for document in data]
+            [timed(partial(fast_verdict, document), repeat) for document in data]
         ),
     }
-    batch = {
+    batch: dict[str, list[str | Path]] = {
         "ci-catalog validate, one process for all documents": [BIN / "ci-catalog", "validate", *files],
         "check-jsonschema, one process for all documents": [BIN / "check-jsonschema", *CHECK_JSONSCHEMA, *files],
     }
@@ -121,16 +132,16 @@ def per_document(documents: list[Document], repeat: int, work: Path) -> dict[str
     for name, command in batch.items():
         samples = command_samples(command, work, repeat, allowed=(0, 1))
         rows[name] = {key: value / count if key != "runs" else value for key, value in samples["seconds"].items()}
-    single = {
+    single: dict[str, Callable[[Path], list[str | Path]]] = {
         "ci-catalog validate, one process per document": lambda file: [BIN / "ci-catalog", "validate", file],
         "check-jsonschema, one process per document": lambda file: [BIN / "check-jsonschema", *CHECK_JSONSCHEMA, file],
     }
     verdicts: dict[str, dict[str, str]] = {}
-    for name, command in single.items():
-        samples = [command_samples(command(file), work, repeat, allowed=(0, 1)) for file in files]
-        rows[name] = _mean_of([sample["seconds"] for sample in samples])
+    for name, command_for in single.items():
+        per_file = [command_samples(command_for(file), work, repeat, allowed=(0, 1)) for file in files]
+        rows[name] = _mean_of([sample["seconds"] for sample in per_file])
         tool = name.split(",")[0]
-        for file, sample in zip(files, samples, strict=True):
+        for file, sample in zip(files, per_file, strict=True):
             verdicts.setdefault(file.name, {})[tool] = "valid" if sample["returncode"] == 0 else "invalid"
     if GITLAB_CI_LOCAL.exists():
         rows["gitlab-ci-local --preview, one process per document"] = _mean_of(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -62,7 +63,7 @@ def synthetic_catalog(source: Path, target: Path, size: int) -> Path:
         folder = target / "templates" / name
         folder.mkdir(parents=True)
         text = (source / "templates" / original / "template.yml").read_text(encoding="utf-8")
-        named = BLOCK_SCRIPT.sub(lambda match, name=name: f"{match[1]}{match[2]}# {name}\n{match[2]}", text)
+        named = BLOCK_SCRIPT.sub(partial(_named_script, name), text)
         folder.joinpath("template.yml").write_text(named, encoding="utf-8")
         # Only the first example input set: a manifest of 1,000 components with all of theirs
         # is more than GitLab's limit on a parsed YAML file, which ci-catalog applies too.
@@ -72,6 +73,11 @@ def synthetic_catalog(source: Path, target: Path, size: int) -> Path:
     (target / "catalog.yml").write_text(yaml.safe_dump({**manifest, "components": components}), encoding="utf-8")
     (target / "README.md").write_bytes((source / "README.md").read_bytes())
     return target
+
+
+def _named_script(name: str, match: re.Match[str]) -> str:
+    """A block script's first line, then a comment naming the copy at its indentation."""
+    return f"{match[1]}{match[2]}# {name}\n{match[2]}"
 
 
 def git_project(folder: Path) -> Path:

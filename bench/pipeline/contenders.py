@@ -13,6 +13,7 @@ consumer in an image made here the way deps-image makes one (see DepsImageConsum
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -112,17 +113,16 @@ def fingerprint(folder: Path) -> tuple[int, int]:
 Result = dict[str, Any]
 
 
-class StampedLines:
+class StampedLines(io.StringIO):
     """Where gitlab-ci-local's output goes as it runs: each line with the moment it arrived."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.lines: list[tuple[float, str]] = []
 
-    def write(self, line: str) -> None:
+    def write(self, line: str, /) -> int:
         self.lines.append((time.perf_counter(), line.rstrip("\n")))
-
-    def flush(self) -> None:
-        pass
+        return len(line)
 
 
 def run_gitlab_ci_local(
@@ -267,7 +267,7 @@ class SeedBaseline(Group):
 class PoetryTest(Group):
     """The poetry-test component: a cold job, then a warm one on its caches."""
 
-    contenders = ("poetry-test cold", "poetry-test warm")
+    contenders: tuple[str, ...] = ("poetry-test cold", "poetry-test warm")
     # Poetry's own install is part of the before_script (a warm job skips it): counted with
     # the dependencies, which run to the script's start (the before_script is one entry).
     jobs: ClassVar[dict[str, Marks]] = {

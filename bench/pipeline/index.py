@@ -50,7 +50,7 @@ class LocalIndex:
         packages = self._fill()
         self.server = ServerProcess(
             lambda port: [
-                venv / "bin" / "pypi-server",
+                str(venv / "bin" / "pypi-server"),
                 "run",
                 "-i",
                 "127.0.0.1",
@@ -78,7 +78,7 @@ class LocalIndex:
         venv = self.folder / name
         if not (venv / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet", *requirements]
+        pip: list[str | Path] = [venv / "bin" / "python", "-m", "pip", "install", "--quiet", *requirements]
         subprocess.run(pip + (["--index-url", index] if index else []), check=True)
         return venv
 
@@ -87,7 +87,7 @@ class LocalIndex:
         packages.mkdir(exist_ok=True)
         fixtures = self.setting.fixtures
         pins = sorted(set(locked_pins(fixtures.uv / "uv.lock")) | set(locked_pins(fixtures.poetry / "poetry.lock")))
-        download = [sys.executable, "-m", "pip", "download", "--quiet", "--dest", packages]
+        download: list[str | Path] = [sys.executable, "-m", "pip", "download", "--quiet", "--dest", packages]
         subprocess.run([*download, "--no-deps", *pins], check=True)
         subprocess.run([*download, *EXTRA], check=True)
         return packages

@@ -131,7 +131,7 @@ def markdown(summary: dict[str, dict[str, Any]], checked: list[dict[str, Any]], 
         "|---|---|---|---|---|",
     ]
     for name, entry in summary.items():
-        sizes = ("megabytes downloaded", "megabytes uploaded")
+        sizes: tuple[str, ...] = ("megabytes downloaded", "megabytes uploaded")
         sizes += tuple(f"{size} ({TAR_ZSTD})" for size in sizes)
         lines.append(f"| {name} | {' | '.join(cell(entry[size], 1) for size in sizes)} |")
     lines += ["", "## Goals", "", "| contender | figure | goal | median ratio | met |", "|---|---|---|---|---|"]
