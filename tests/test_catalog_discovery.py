@@ -107,6 +107,14 @@ def test_showing_a_linked_component_names_the_link(cli, catalog: Path) -> None:
     assert result.err.rstrip().endswith("(known: greeter, plain)")
 
 
+def test_showing_a_misspelt_component_is_a_usage_error_whatever_else_is_wrong(cli, catalog: Path) -> None:
+    manifest = catalog / "catalog.yml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("version: 2.3.0", "version: two"))
+    result = cli("show", "greter", "--catalog", catalog)
+    assert result.code == 2
+    assert "no component named 'greter'" in result.err and "`version: two`" not in result.err
+
+
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_loop_of_links_is_reported_not_a_crash(cli, catalog: Path, command: str) -> None:
     (catalog / "templates" / "loop.yml").symlink_to("loop.yml")

@@ -64,6 +64,12 @@ class Catalog:
     def manifest_path(self) -> Path:
         return self.root / MANIFEST
 
+    @property
+    def template_problems(self) -> list[Problem]:
+        """The problems of files under templates/, such as a link, which hide a component GitLab would list."""
+        templates = self.root / "templates"
+        return [problem for problem in self.problems if Path(problem.file).is_relative_to(templates)]
+
 
 def relative(root: Path, path: Path) -> str:
     """`path` relative to the catalog folder, with `/` separators (as GitLab names it)."""

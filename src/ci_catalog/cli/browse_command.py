@@ -49,8 +49,8 @@ def show(args: argparse.Namespace) -> int:
     if component is None:
         known = ", ".join(item.name for item in catalog.components) or "none"
         missing = f"no component named {args.name!r} in {catalog.root} (known: {known})"
-        if catalog.problems:  # such as a link, which hides a component GitLab would list
-            return _report(catalog.problems, closing=f"ci-catalog: error: {shown(missing)}")
+        if catalog.template_problems:
+            return _report(catalog.template_problems, closing=f"ci-catalog: error: {shown(missing)}")
         raise UsageError(missing)
     view = component_view(catalog, component)
     if args.format == "json":
