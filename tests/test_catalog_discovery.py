@@ -35,6 +35,18 @@ def catalog(tmp_path: Path) -> Path:
     return root
 
 
+MIRROR_REPORTED = "`templates/mirror.yml` is a link to ../shared/mirror.yml: GitLab does not follow links"
+
+
+@pytest.fixture
+def mirrored(catalog: Path) -> Path:
+    """The catalog with `templates/mirror.yml` a link to `shared/mirror.yml`, a component of its own."""
+    (catalog / "shared").mkdir()
+    (catalog / "shared" / "mirror.yml").write_text(PLAIN.replace("plain", "mirrored"), encoding="utf-8")
+    (catalog / "templates" / "mirror.yml").symlink_to(Path("..", "shared", "mirror.yml"))
+    return catalog
+
+
 @pytest.fixture
 def secret(tmp_path: Path) -> Path:
     path = tmp_path / "elsewhere" / "shadow"
@@ -84,26 +96,19 @@ def test_a_catalog_yml_link_out_of_the_catalog_is_refused_and_never_read(cli, ca
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_a_component_link_inside_the_catalog_is_reported_as_gitlab_reads_it(cli, catalog: Path, command: str) -> None:
+def test_a_component_link_inside_the_catalog_is_reported_as_gitlab_reads_it(cli, mirrored: Path, command: str) -> None:
     """GitLab would list `mirror` and read the text `../shared/mirror.yml` as its content."""
-    (catalog / "shared").mkdir()
-    (catalog / "shared" / "mirror.yml").write_text(PLAIN.replace("plain", "mirrored"), encoding="utf-8")
-    (catalog / "templates" / "mirror.yml").symlink_to(Path("..", "shared", "mirror.yml"))
-    result = cli(*COMMANDS[command](catalog))
+    result = cli(*COMMANDS[command](mirrored))
     assert result.code == 1
-    message = "`templates/mirror.yml` is a link to ../shared/mirror.yml: GitLab does not follow links"
-    assert message in result.out + result.err
+    assert MIRROR_REPORTED in result.out + result.err
     assert "mirrored" not in result.out + result.err
-    assert not (catalog / "docs").exists() and not (catalog.parent / "public").exists()
+    assert not (mirrored / "docs").exists() and not (mirrored.parent / "public").exists()
 
 
-def test_showing_a_linked_component_names_the_link(cli, catalog: Path) -> None:
-    (catalog / "shared").mkdir()
-    (catalog / "shared" / "mirror.yml").write_text(PLAIN, encoding="utf-8")
-    (catalog / "templates" / "mirror.yml").symlink_to(Path("..", "shared", "mirror.yml"))
-    result = cli("show", "mirror", "--catalog", catalog)
+def test_showing_a_linked_component_names_the_link(cli, mirrored: Path) -> None:
+    result = cli("show", "mirror", "--catalog", mirrored)
     assert result.code == 1
-    assert "`templates/mirror.yml` is a link to ../shared/mirror.yml: GitLab does not follow links" in result.err
+    assert MIRROR_REPORTED in result.err
     assert result.err.rstrip().endswith("(known: greeter, plain)")
 
 
@@ -133,13 +138,10 @@ def test_a_catalog_yml_link_that_leads_nowhere_is_reported(cli, catalog: Path) -
 
 
 def test_a_finding_on_a_link_is_reported_at_the_link_not_at_what_it_names(
-    cli, catalog: Path, monkeypatch: pytest.MonkeyPatch
+    cli, mirrored: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (catalog / "shared").mkdir()
-    (catalog / "shared" / "mirror.yml").write_text(PLAIN, encoding="utf-8")
-    (catalog / "templates" / "mirror.yml").symlink_to(Path("..", "shared", "mirror.yml"))
-    monkeypatch.setenv("CI_PROJECT_DIR", str(catalog))
-    result = cli("lint", catalog, "--format", "codequality")
+    monkeypatch.setenv("CI_PROJECT_DIR", str(mirrored))
+    result = cli("lint", mirrored, "--format", "codequality")
     paths = {finding["location"]["path"] for finding in json.loads(result.out)}
     assert "templates/mirror.yml" in paths and "shared/mirror.yml" not in paths
 

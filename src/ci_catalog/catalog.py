@@ -106,14 +106,14 @@ def template_files(root: Path) -> TemplateFiles:
     pending = [root / "templates"]
     while pending:
         folder = pending.pop()
-        if _is_link(folder, root, top, found.problems):
+        if _reported_link(folder, root, top, found.problems):
             continue
         try:
             entries = list(folder.iterdir())
         except OSError:
             continue
         for entry in entries:
-            if _is_link(entry, root, top, found.problems):
+            if _reported_link(entry, root, top, found.problems):
                 continue
             if entry.is_dir():
                 pending.append(entry)
@@ -124,7 +124,8 @@ def template_files(root: Path) -> TemplateFiles:
     return found
 
 
-def _is_link(path: Path, root: Path, top: Path, problems: list[Problem]) -> bool:
+def _reported_link(path: Path, root: Path, top: Path, problems: list[Problem]) -> bool:
+    """Whether `path` is a link; a problem for it goes to `problems` (GitLab reads no link's target)."""
     if not path.is_symlink():
         return False
     problem = link_out_of(root, path, top)
