@@ -354,10 +354,13 @@ class DepsImageConsumer(Group):
     """A job in the image deps-image builds: the dependencies are there, the job builds the project and tests.
 
     The image is made outside the timed runs, as deps-image's build job makes one: uv's
-    image with `uv sync --locked --no-install-project` run into /deps/venv, and uv's cache
-    from that build in /deps/uv-cache (it holds the project's build backend, so that
-    building the project needs no network). In containers it is a real image, committed
-    from a container of uv's look-alike image, and each job starts a fresh container of it;
+    image with `uv sync --locked` run into /deps/venv, and uv's cache from that build in
+    /deps/uv-cache. The sync installs the project too, as editable, so that the cache holds
+    what building it as editable needs (hatchling and `editables`): a consumer job builds
+    the project without the network. (Until 2026-12-07 the image was made with `uv build
+    --wheel`, which left out `editables`, so each consumer job downloaded it.) In
+    containers it is a real image, committed from a container of uv's look-alike image,
+    and each job starts a fresh container of it;
     in shell mode a virtual environment on this machine stands in for it, copied afresh
     before each run. Pulling the image is not counted.
     """
@@ -421,7 +424,7 @@ class DepsImageConsumer(Group):
             ]
         for name, value in environment.items():
             options += ["--env", f"{name}={value}"]
-        script = "uv sync --locked --no-install-project && uv build --wheel -o /tmp/dist"
+        script = "uv sync --locked"
         job_podman("rm", "--force", container)
         try:
             job_podman("run", "--name", container, *options, UV_IMAGE, "sh", "-c", script)
@@ -438,9 +441,8 @@ class DepsImageConsumer(Group):
             "UV_PROJECT_ENVIRONMENT": str(self.pristine),
             "UV_CACHE_DIR": str(self.image / "uv-cache"),
         }
-        subprocess.run(["uv", "sync", "--locked", "--no-install-project"], cwd=build, env=environment, check=True)
-        # Puts the build backend into the image's uv cache.
-        subprocess.run(["uv", "build", "--wheel", "-o", str(build / "dist")], cwd=build, env=environment, check=True)
+        # With the project, as editable: its build backend goes into the image's uv cache.
+        subprocess.run(["uv", "sync", "--locked"], cwd=build, env=environment, check=True)
         return str(self.image)
 
     def repeat(self) -> dict[str, Result]:
