@@ -251,17 +251,21 @@ def uv_warmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[FixtureProject,
     return project, project.run("uv-warm")
 
 
-def test_uv_cache_environment_cut_short_is_rebuilt_and_the_next_pipeline_downloads_nothing(uv_warmed) -> None:
-    """As a restore the runner cut short leaves it: a file of a package ends half way."""
+def uv_cache_archive(project: FixtureProject) -> Path:
+    (cache,) = project.caches.iterdir()
+    return cache / ".uv-cache" / "venv.tar"
+
+
+def test_uv_cache_archive_cut_short_is_rebuilt_and_the_next_pipeline_downloads_nothing(uv_warmed) -> None:
+    """As a cache archive that is cut short restores: the environment's archive ends half way."""
     project, warm = uv_warmed
     assert warm.passed("uv-warm"), warm.output[-3000:]
-    (cache,) = project.caches.iterdir()
-    (module,) = cache.glob(".venv/lib/python*/site-packages/pydantic/main.py")
-    module.write_bytes(module.read_bytes()[: module.stat().st_size // 2])
+    archive = uv_cache_archive(project)
+    archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
 
     run = project.run()
     assert run.passed("uv-warm") and run.passed("uv-test"), run.output[-3000:]
-    assert "uv-cache: the cached environment has no stamp or its files differ from the stamp" in run.log("uv-warm")
+    assert "uv-cache: the cached environment is damaged (its checksum differs): uv builds it anew" in run.log("uv-warm")
     assert "uv-cache: environment restored from the cache" in run.log("uv-test")
     again = project.run()
     assert again.passed("uv-warm") and again.passed("uv-test"), again.output[-3000:]
