@@ -56,6 +56,12 @@ SEED_IMAGE = f"docker.io/library/python:{PYTHON_VERSION}-slim"
 UV_IMAGE = f"ghcr.io/astral-sh/uv:0.13.8-python{PYTHON_VERSION}-trixie-slim"
 # The dependencies image the consumer runs in (a local image: nothing pulls it).
 CONSUMER_IMAGE = "localhost/ci-catalog-bench/deps:latest"
+# Puts the fixture's build backend, and what it needs for an editable build, into uv's
+# cache (UV_CACHE_DIR) without the project's sources, as docs/components.md's Dockerfile does.
+BUILD_BACKEND_INTO_CACHE = (
+    "uv venv -q .build-backend && uv pip install -q --python .build-backend hatchling editables"
+    " && rm -rf .build-backend"
+)
 
 
 @dataclass(frozen=True)
@@ -353,13 +359,15 @@ class UvCache(Group):
 class DepsImageConsumer(Group):
     """A job in the image deps-image builds: the dependencies are there, the job builds the project and tests.
 
-    The image is made outside the timed runs, as deps-image's build job makes one: uv's
-    image with `uv sync --locked` run into /deps/venv, and uv's cache from that build in
-    /deps/uv-cache. The sync installs the project too, as editable, so that the cache holds
-    what building it as editable needs (hatchling and `editables`): a consumer job builds
-    the project without the network. (Until 2026-12-07 the image was made with `uv build
-    --wheel`, which left out `editables`, so each consumer job downloaded it.) In
-    containers it is a real image, committed from a container of uv's look-alike image,
+    The image is made outside the timed runs, from pyproject.toml and uv.lock only, as the
+    Dockerfile in docs/components.md makes one: uv's image with `uv sync --locked
+    --no-install-project` run into /deps/venv, and the project's build backend installed
+    into a throwaway environment, so that uv's cache in /deps/uv-cache holds what building
+    the project as editable needs (hatchling and `editables`). The consumer job then runs
+    `uv sync --locked --offline`: it builds and installs only the project, from the image
+    alone. (Until 2026-12-07 the image was made with `uv build --wheel`, which left out
+    `editables`, and the job synced online, so each consumer job asked the index again.)
+    In containers it is a real image, committed from a container of uv's look-alike image,
     and each job starts a fresh container of it;
     in shell mode a virtual environment on this machine stands in for it, copied afresh
     before each run. Pulling the image is not counted.
@@ -397,7 +405,7 @@ class DepsImageConsumer(Group):
                 "UV_PYTHON_DOWNLOADS": "never",
                 "UV_NO_PROGRESS": "1",
             },
-            "script": ["uv sync --locked", f"uv run --no-sync {TEST_COMMAND}"],
+            "script": ["uv sync --locked --offline", f"uv run --no-sync {TEST_COMMAND}"],
         }
         jobs = {".deps-image-consumer": {key: value for key, value in consumer.items() if key != "needs"}}
         self.project = self.make_project(self.setting.fixtures.uv, {**jobs, "deps-consumer": job})
@@ -424,7 +432,7 @@ class DepsImageConsumer(Group):
             ]
         for name, value in environment.items():
             options += ["--env", f"{name}={value}"]
-        script = "uv sync --locked"
+        script = f"uv sync --locked --no-install-project && {BUILD_BACKEND_INTO_CACHE}"
         job_podman("rm", "--force", container)
         try:
             job_podman("run", "--name", container, *options, UV_IMAGE, "sh", "-c", script)
@@ -441,8 +449,8 @@ class DepsImageConsumer(Group):
             "UV_PROJECT_ENVIRONMENT": str(self.pristine),
             "UV_CACHE_DIR": str(self.image / "uv-cache"),
         }
-        # With the project, as editable: its build backend goes into the image's uv cache.
-        subprocess.run(["uv", "sync", "--locked"], cwd=build, env=environment, check=True)
+        subprocess.run(["uv", "sync", "--locked", "--no-install-project"], cwd=build, env=environment, check=True)
+        subprocess.run(["sh", "-c", BUILD_BACKEND_INTO_CACHE], cwd=build, env=environment, check=True)
         return str(self.image)
 
     def repeat(self) -> dict[str, Result]:
