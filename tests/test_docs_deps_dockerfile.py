@@ -2,19 +2,22 @@
 
 The image is built by podman (Buildah, chroot isolation) from the uv look-alike image and a
 context of the uv fixture's pyproject.toml and uv.lock only, as deps-image's build job gives
-it the hashed files. Then the consumer's commands, as the docs' example runs them, run in a
-container of it without any network: the project must build and its tests pass from the
-image alone.
+it the hashed files. Then the documented consumer job's variables and script run in a
+container of it without any network: the project must build, as editable, and its tests
+pass from the image alone.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from ci_catalog.local.runner import CONTAINER_CA_BUNDLE
 from pipelines import EXECUTOR, FIXTURES, ROOT, job_ca_file, job_podman, require_job_images
@@ -25,23 +28,31 @@ pytestmark = [
 ]
 
 DOCS = ROOT / "docs" / "components.md"
-IMAGE = "localhost/ci-catalog-test/docs-deps:latest"
-OFFLINE_SYNC = "uv sync --locked --offline"
+IMAGE = f"localhost/ci-catalog-test/docs-deps-{os.getpid()}:latest"
 
 
-def documented_dockerfile() -> str:
-    found = re.search(r"```dockerfile\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
-    assert found, f"{DOCS} has no dockerfile block"
-    return found.group(1)
+def documented_block(language: str, holding: str) -> str:
+    """The first fenced block of `language` in docs/components.md that holds `holding`."""
+    for block in re.findall(rf"```{language}\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL):
+        if holding in block:
+            return str(block)
+    raise AssertionError(f"{DOCS} has no {language} block holding {holding!r}")
 
 
-def with_machine_certificates(dockerfile: str) -> str:
-    """The Dockerfile with this machine's certificate bundle named after FROM, as the jobs get it
-    (uv reads SSL_CERT_FILE); its own lines are unchanged."""
-    if job_ca_file() is None:
-        return dockerfile
+def documented_consumer_job() -> dict[str, Any]:
+    (job,) = yaml.safe_load(documented_block("yaml", "extends: .deps-image-consumer")).values()
+    return dict(job)
+
+
+def with_machine_settings(dockerfile: str) -> str:
+    """The Dockerfile with this machine's settings after FROM, as the jobs get them: its
+    certificate bundle (uv reads SSL_CERT_FILE) and few downloads at once. Its own lines are
+    unchanged."""
+    settings = ["ENV UV_CONCURRENT_DOWNLOADS=4"]
+    if job_ca_file() is not None:
+        settings.append(f"ENV SSL_CERT_FILE={CONTAINER_CA_BUNDLE}")
     first, rest = dockerfile.split("\n", 1)
-    return f"{first}\nENV SSL_CERT_FILE={CONTAINER_CA_BUNDLE}\n{rest}"
+    return "\n".join([first, *settings, rest])
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +61,22 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     context = tmp_path_factory.mktemp("docs-deps-context")
     for name in ("pyproject.toml", "uv.lock"):
         shutil.copy(FIXTURES / "uv-project" / name, context / name)
-    (context / "Dockerfile").write_text(with_machine_certificates(documented_dockerfile()), encoding="utf-8")
-    options = ["--isolation", "chroot", "--network", "host"]
+    dockerfile = with_machine_settings(documented_block("dockerfile", "FROM "))
+    (context / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    # No intermediate images: a failed build leaves nothing behind in the store.
+    options = ["--isolation", "chroot", "--network", "host", "--layers=false"]
     ca_file = job_ca_file()
     if ca_file is not None:
         options += ["--volume", f"{ca_file}:{CONTAINER_CA_BUNDLE}:ro"]
-    job_podman("build", "--quiet", *options, "--tag", IMAGE, str(context))
-    yield IMAGE
-    job_podman("rmi", "--force", IMAGE)
+    try:
+        job_podman("build", "--quiet", *options, "--tag", IMAGE, str(context))
+        yield IMAGE
+    finally:
+        job_podman("rmi", "--force", "--ignore", IMAGE)
 
 
 def test_the_documented_consumer_job_syncs_offline() -> None:
-    assert f"- {OFFLINE_SYNC}" in DOCS.read_text(encoding="utf-8")
+    assert documented_consumer_job()["script"][0].split("#")[0].split() == ["uv", "sync", "--locked", "--offline"]
 
 
 def test_consumer_builds_the_project_and_passes_its_tests_from_the_documented_image_alone(
@@ -69,11 +84,15 @@ def test_consumer_builds_the_project_and_passes_its_tests_from_the_documented_im
 ) -> None:
     project = tmp_path / "project"
     shutil.copytree(FIXTURES / "uv-project", project)
-    environment = ["--env", "UV_PROJECT_ENVIRONMENT=/deps/venv", "--env", "UV_CACHE_DIR=/deps/uv-cache"]
+    job = documented_consumer_job()
+    environment = [option for name, value in job["variables"].items() for option in ("--env", f"{name}={value}")]
+    # The job's script, each line as the runner runs it (stopping at the first that fails),
+    # then where Python imports the project from: its sources, as an editable install.
+    script = [*job["script"], "uv run --no-sync python -c 'import greeting; print(greeting.__file__)'"]
     output = job_podman(
         "run", "--rm", "--network", "none", "--volume", f"{project}:/p", "--workdir", "/p", *environment, image,
-        "sh", "-c", f"{OFFLINE_SYNC} 2>&1 && uv run --no-sync python -m pytest -q -p no:cacheprovider",
+        "sh", "-ec", "\n".join(["exec 2>&1", *script]),
     )  # fmt: skip
     assert re.search(r"^ \+ greeting==0\.1\.0 \(from file:///p\)$", output, re.MULTILINE), output
-    assert "Installed 1 package" in output, output
-    assert re.search(r"^3 passed", output, re.MULTILINE), output
+    assert re.search(r"=+ 3 passed in ", output), output
+    assert output.rstrip().endswith("/p/src/greeting/__init__.py"), output
