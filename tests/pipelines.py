@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,8 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The components' guide, whose deps-image Dockerfile the tests build and the benchmark follows.
+COMPONENTS_GUIDE = ROOT / "docs" / "components.md"
 GITLAB_CI_LOCAL = gitlab_ci_local.executable()
 SETUP_IMAGES = ROOT / "scripts" / "setup-images"
 # podman on the store of look-alike images, which gitlab-ci-local runs the jobs with.
@@ -318,3 +321,24 @@ class FixtureProject:
 
     def _git(self, *args: str, check: bool = True) -> None:
         subprocess.run(["git", *args], cwd=self.path, check=check, capture_output=True)
+
+
+def documented_block(language: str, holding: str) -> str:
+    """The first fenced block of `language` in docs/components.md that holds `holding`."""
+    for block in re.findall(rf"```{language}\n(.*?)```", COMPONENTS_GUIDE.read_text(encoding="utf-8"), re.DOTALL):
+        if holding in block:
+            return str(block)
+    raise AssertionError(f"{COMPONENTS_GUIDE} has no {language} block holding {holding!r}")
+
+
+def documented_dockerfile() -> str:
+    """The uv Dockerfile docs/components.md gives for deps-image."""
+    return documented_block("dockerfile", "FROM ")
+
+
+def dockerfile_run_commands(dockerfile: str) -> str:
+    """The shell commands of a Dockerfile's RUN instructions, joined with `&&` (comments and
+    line continuations as Docker reads them)."""
+    lines = [line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")]
+    instructions = re.split(r"\n(?=[A-Z]+ )", "\n".join(lines).replace("\\\n", " "))
+    return " && ".join(line.removeprefix("RUN ").strip() for line in instructions if line.startswith("RUN "))

@@ -20,23 +20,22 @@ import pytest
 import yaml
 
 from ci_catalog.local.runner import CONTAINER_CA_BUNDLE
-from pipelines import EXECUTOR, FIXTURES, ROOT, job_ca_file, job_podman, require_job_images
+from pipelines import (
+    EXECUTOR,
+    FIXTURES,
+    documented_block,
+    documented_dockerfile,
+    job_ca_file,
+    job_podman,
+    require_job_images,
+)
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(EXECUTOR != "container", reason="builds and runs an image: needs the container executor"),
 ]
 
-DOCS = ROOT / "docs" / "components.md"
 IMAGE = f"localhost/ci-catalog-test/docs-deps-{os.getpid()}:latest"
-
-
-def documented_block(language: str, holding: str) -> str:
-    """The first fenced block of `language` in docs/components.md that holds `holding`."""
-    for block in re.findall(rf"```{language}\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL):
-        if holding in block:
-            return str(block)
-    raise AssertionError(f"{DOCS} has no {language} block holding {holding!r}")
 
 
 def documented_consumer_job() -> dict[str, Any]:
@@ -61,7 +60,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     context = tmp_path_factory.mktemp("docs-deps-context")
     for name in ("pyproject.toml", "uv.lock"):
         shutil.copy(FIXTURES / "uv-project" / name, context / name)
-    dockerfile = with_machine_settings(documented_block("dockerfile", "FROM "))
+    dockerfile = with_machine_settings(documented_dockerfile())
     (context / "Dockerfile").write_text(dockerfile, encoding="utf-8")
     # No intermediate images: a failed build leaves nothing behind in the store.
     options = ["--isolation", "chroot", "--network", "host", "--layers=false"]

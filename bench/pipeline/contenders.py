@@ -30,6 +30,8 @@ from pipelines import (
     PYTHON_VERSION,
     FixtureProject,
     PipelineRun,
+    dockerfile_run_commands,
+    documented_dockerfile,
     files_changed_since,
     job_ca_file,
     job_podman,
@@ -56,12 +58,6 @@ SEED_IMAGE = f"docker.io/library/python:{PYTHON_VERSION}-slim"
 UV_IMAGE = f"ghcr.io/astral-sh/uv:0.13.8-python{PYTHON_VERSION}-trixie-slim"
 # The dependencies image the consumer runs in (a local image: nothing pulls it).
 CONSUMER_IMAGE = "localhost/ci-catalog-bench/deps:latest"
-# Puts the fixture's build backend, and what it needs for an editable build, into uv's
-# cache (UV_CACHE_DIR) without the project's sources, as docs/components.md's Dockerfile does.
-BUILD_BACKEND_INTO_CACHE = (
-    "uv venv -q .build-backend && uv pip install -q --python .build-backend hatchling editables"
-    " && rm -rf .build-backend"
-)
 
 
 @dataclass(frozen=True)
@@ -359,8 +355,8 @@ class UvCache(Group):
 class DepsImageConsumer(Group):
     """A job in the image deps-image builds: the dependencies are there, the job builds the project and tests.
 
-    The image is made outside the timed runs, from pyproject.toml and uv.lock only, as the
-    Dockerfile in docs/components.md makes one: uv's image with `uv sync --locked
+    The image is made outside the timed runs, from pyproject.toml and uv.lock only, by the
+    RUN commands of the Dockerfile in docs/components.md: uv's image with `uv sync --locked
     --no-install-project` run into /deps/venv, and the project's build backend installed
     into a throwaway environment, so that uv's cache in /deps/uv-cache holds what building
     the project as editable needs (hatchling and `editables`). The consumer job then runs
@@ -435,7 +431,7 @@ class DepsImageConsumer(Group):
             ]
         for name, value in environment.items():
             options += ["--env", f"{name}={value}"]
-        script = f"uv sync --locked --no-install-project && {BUILD_BACKEND_INTO_CACHE}"
+        script = dockerfile_run_commands(documented_dockerfile())
         job_podman("rm", "--force", container)
         try:
             job_podman("run", "--name", container, *options, UV_IMAGE, "sh", "-c", script)
@@ -452,8 +448,9 @@ class DepsImageConsumer(Group):
             "UV_PROJECT_ENVIRONMENT": str(self.pristine),
             "UV_CACHE_DIR": str(self.image / "uv-cache"),
         }
-        subprocess.run(["uv", "sync", "--locked", "--no-install-project"], cwd=build, env=environment, check=True)
-        subprocess.run(["sh", "-c", BUILD_BACKEND_INTO_CACHE], cwd=build, env=environment, check=True)
+        subprocess.run(
+            ["sh", "-c", dockerfile_run_commands(documented_dockerfile())], cwd=build, env=environment, check=True
+        )
         return str(self.image)
 
     def repeat(self) -> dict[str, Result]:
