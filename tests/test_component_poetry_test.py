@@ -10,9 +10,11 @@ contents, caches changed between runs, another project path or Python, a full di
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import tarfile
 import time
 from pathlib import Path
 
@@ -20,16 +22,19 @@ import pytest
 from faults import full_filesystem
 
 from pipelines import (
+    EXECUTOR,
     PYTHON_VERSION,
     ColdAndWarm,
     FixtureProject,
     cached_files,
     files_changed_since,
     is_cobertura,
+    job_podman,
     job_tools,
     junit_counts,
     render_component,
     require_gitlab_ci_local,
+    require_job_images,
     run_cold_then_warm,
 )
 
@@ -67,6 +72,24 @@ def test_caches_hold_the_venv_and_poetry_each_as_one_compressed_file(warmed) -> 
         ".poetry-test/venv.stamp",
         ".poetry-test/venv.tar",
     ]
+
+
+def cached_poetry_packages(project: FixtureProject) -> set[str]:
+    """The top-level names in site-packages of the Poetry environment the cache holds."""
+    (archive,) = project.caches.glob("*/.poetry-test/poetry.tar")
+    with tarfile.open(archive) as poetry_archive:
+        names = poetry_archive.getnames()
+    found = (re.match(r"poetry/lib/python[^/]+/site-packages/([^/]+)/", name) for name in names)
+    return {match[1] for match in found if match}
+
+
+@pytest.mark.e2e
+def test_poetry_is_cached_without_a_pip_of_its_own(warmed) -> None:
+    """The image's pip installs Poetry into its environment (python:*-slim's pip is 22.3 or later)."""
+    packages = cached_poetry_packages(warmed.project)
+    assert "poetry" in packages
+    assert "pip" not in packages
+    assert "gets its own" not in warmed.cold.log(JOB)
 
 
 @pytest.mark.e2e
@@ -200,3 +223,29 @@ def test_python_versions_become_one_job_each(tmp_path: Path) -> None:
     )
     jobs = json.loads(listed.stdout[listed.stdout.index("[") :])
     assert [job["name"] for job in jobs] == [f"poetry-test: [{version}]" for version in versions]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(EXECUTOR != "container", reason="builds an image: needs the container executor")
+def test_image_without_pip_gives_poetry_a_pip_of_its_own(tmp_path: Path) -> None:
+    """A Python with venv but no pip (Debian's python3 with python3-venv, say) still gets Poetry."""
+    require_job_images()
+    image = f"localhost/ci-catalog-test/python-without-pip-{os.getpid()}:{PYTHON_VERSION}"
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Containerfile").write_text(
+        f"FROM docker.io/library/python:{PYTHON_VERSION}-slim\n"
+        "RUN rm -rf /usr/lib/python3/dist-packages/pip /usr/local/lib/python3*/site-packages/pip"
+        " && ! python3 -m pip --version\n"
+    )
+    job_podman("build", "--quiet", "--isolation", "chroot", "--layers=false", "--tag", image, str(context))
+    try:
+        project = poetry_project(tmp_path, image=image)
+        run = project.run()
+        assert run.passed(JOB), run.output[-3000:]
+    finally:
+        job_podman("rmi", "--force", "--ignore", image)
+    log = run.log(JOB)
+    assert "poetry-test: the image's Python has no pip that installs into another environment" in log
+    assert "Package operations: 18 installs" in log
+    assert "pip" in cached_poetry_packages(project)
