@@ -74,12 +74,19 @@ def test_caches_hold_the_venv_and_poetry_each_as_one_compressed_file(warmed) -> 
     ]
 
 
+def cached_archive_names(project: FixtureProject, archive_name: str) -> list[str]:
+    """The names in one of the archives the project's cache holds (`poetry.tar`, `venv.tar`)."""
+    (archive,) = project.caches.glob(f"*/.poetry-test/{archive_name}")
+    with tarfile.open(archive) as cached:
+        return cached.getnames()
+
+
 def cached_poetry_packages(project: FixtureProject) -> set[str]:
     """The top-level names in site-packages of the Poetry environment the cache holds."""
-    (archive,) = project.caches.glob("*/.poetry-test/poetry.tar")
-    with tarfile.open(archive) as poetry_archive:
-        names = poetry_archive.getnames()
-    found = (re.match(r"poetry/lib/python[^/]+/site-packages/([^/]+)/", name) for name in names)
+    found = (
+        re.match(r"poetry/lib/python[^/]+/site-packages/([^/]+)/", name)
+        for name in cached_archive_names(project, "poetry.tar")
+    )
     return {match[1] for match in found if match}
 
 
@@ -90,6 +97,26 @@ def test_poetry_is_cached_without_a_pip_of_its_own(warmed) -> None:
     assert "poetry" in packages
     assert "pip" not in packages
     assert "gets its own" not in warmed.cold.log(JOB)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(EXECUTOR != "container", reason="shell jobs inherit this process's PYTHONDONTWRITEBYTECODE")
+def test_cached_venv_holds_bytecode_only_for_what_the_tests_imported(warmed) -> None:
+    """Saved after the tests: httpx's client was imported by them, pydantic's v1 modules never."""
+    names = cached_archive_names(warmed.project, "venv.tar")
+    assert any(re.search(r"/site-packages/httpx/__pycache__/_client\.cpython-3\d+\.pyc$", name) for name in names)
+    assert any(name.endswith("/site-packages/pydantic/v1/main.py") for name in names)
+    assert not [name for name in names if "/site-packages/pydantic/v1/" in name and name.endswith(".pyc")]
+
+
+@pytest.mark.e2e
+def test_venv_is_compiled_whole_where_python_writes_no_bytecode(tmp_path: Path) -> None:
+    """With PYTHONDONTWRITEBYTECODE the tests write no bytecode: every module is compiled at install."""
+    project = poetry_project(tmp_path)
+    run = project.run(variables={"PYTHONDONTWRITEBYTECODE": "1"})
+    assert run.passed(JOB), run.output[-3000:]
+    names = cached_archive_names(project, "venv.tar")
+    assert any(re.search(r"/site-packages/pydantic/v1/__pycache__/main\.cpython-3\d+\.pyc$", name) for name in names)
 
 
 @pytest.mark.e2e
