@@ -232,6 +232,22 @@ def test_failing_test_is_counted_in_the_report(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
+def test_venv_built_by_a_job_whose_tests_fail_is_cached_for_the_next_run(tmp_path: Path) -> None:
+    """A merge request with a failing test does not build the .venv again on its next push."""
+    project = poetry_project(tmp_path)
+    project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
+    project.commit("a failing test")
+    first = project.run()
+    assert first.failed(JOB)
+    assert SAVED.search(first.log(JOB)), first.log(JOB)[-2000:]
+    assert cached_files(project) == [".poetry-test/poetry.tar", ".poetry-test/venv.stamp", ".poetry-test/venv.tar"]
+    second = project.run()
+    assert second.failed(JOB)
+    assert "poetry-test: using the cached .venv" in second.log(JOB)
+    assert "1 failed, 3 passed" in second.log(JOB)
+
+
+@pytest.mark.e2e
 def test_system_package_names_are_checked_before_apt_get_runs(tmp_path: Path) -> None:
     project = poetry_project(tmp_path, system_packages=["libpq-dev", "evil; touch pwned"])
     run = project.run(keep_builds=True)
