@@ -221,12 +221,16 @@ def test_stale_lock_fails_and_says_to_run_poetry_lock(tmp_path: Path) -> None:
     assert "run 'poetry lock' and commit poetry.lock" in log
 
 
-@pytest.mark.e2e
-def test_failing_test_is_counted_in_the_report(tmp_path: Path) -> None:
-    project = poetry_project(tmp_path)
+def project_with_a_failing_test(base: Path) -> FixtureProject:
+    project = poetry_project(base)
     project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
     project.commit("a failing test")
-    run = project.run()
+    return project
+
+
+@pytest.mark.e2e
+def test_failing_test_is_counted_in_the_report(tmp_path: Path) -> None:
+    run = project_with_a_failing_test(tmp_path).run()
     assert run.failed(JOB)
     assert junit_counts(run.artifact(JOB, "report.xml")) == ("4", "1")
 
@@ -234,9 +238,7 @@ def test_failing_test_is_counted_in_the_report(tmp_path: Path) -> None:
 @pytest.mark.e2e
 def test_venv_built_by_a_job_whose_tests_fail_is_cached_for_the_next_run(tmp_path: Path) -> None:
     """A merge request with a failing test does not build the .venv again on its next push."""
-    project = poetry_project(tmp_path)
-    project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
-    project.commit("a failing test")
+    project = project_with_a_failing_test(tmp_path)
     first = project.run()
     assert first.failed(JOB)
     assert SAVED.search(first.log(JOB)), first.log(JOB)[-2000:]
