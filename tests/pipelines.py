@@ -22,6 +22,7 @@ home folder, and helpers that read reports.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -29,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -115,6 +116,19 @@ def require_job_images() -> None:
 def job_ca_file() -> Path | None:
     """The certificate bundle the jobs' containers are given (see `machine_ca_file`)."""
     return machine_ca_file()
+
+
+@contextlib.contextmanager
+def built_job_image(context: Path, tag: str, *options: str) -> Iterator[str]:
+    """`tag`, built by podman (Buildah, chroot isolation) from `context` into the look-alike
+    images' store for as long as the block runs, then removed. No intermediate images: a
+    failed build leaves nothing behind in the store."""
+    require_job_images()
+    try:
+        job_podman("build", "--quiet", "--isolation", "chroot", "--layers=false", *options, "--tag", tag, str(context))
+        yield tag
+    finally:
+        job_podman("rmi", "--force", "--ignore", tag)
 
 
 def job_podman(*args: str) -> str:

@@ -26,15 +26,14 @@ from pipelines import (
     PYTHON_VERSION,
     ColdAndWarm,
     FixtureProject,
+    built_job_image,
     cached_files,
     files_changed_since,
     is_cobertura,
-    job_podman,
     job_tools,
     junit_counts,
     render_component,
     require_gitlab_ci_local,
-    require_job_images,
     run_cold_then_warm,
 )
 
@@ -274,8 +273,6 @@ def test_python_versions_become_one_job_each(tmp_path: Path) -> None:
 @pytest.mark.skipif(EXECUTOR != "container", reason="builds an image: needs the container executor")
 def test_image_without_pip_gives_poetry_a_pip_of_its_own(tmp_path: Path) -> None:
     """A Python with venv but no pip (Debian's python3 with python3-venv, say) still gets Poetry."""
-    require_job_images()
-    image = f"localhost/ci-catalog-test/python-without-pip-{os.getpid()}:{PYTHON_VERSION}"
     context = tmp_path / "context"
     context.mkdir()
     (context / "Containerfile").write_text(
@@ -283,13 +280,11 @@ def test_image_without_pip_gives_poetry_a_pip_of_its_own(tmp_path: Path) -> None
         "RUN rm -rf /usr/lib/python3/dist-packages/pip /usr/local/lib/python3*/site-packages/pip"
         " && ! python3 -m pip --version\n"
     )
-    job_podman("build", "--quiet", "--isolation", "chroot", "--layers=false", "--tag", image, str(context))
-    try:
+    tag = f"localhost/ci-catalog-test/python-without-pip-{os.getpid()}:{PYTHON_VERSION}"
+    with built_job_image(context, tag) as image:
         project = poetry_project(tmp_path, image=image)
         run = project.run()
         assert run.passed(JOB), run.output[-3000:]
-    finally:
-        job_podman("rmi", "--force", "--ignore", image)
     log = run.log(JOB)
     assert "poetry-test: the image's Python has no pip that installs into another environment" in log
     assert "Package operations: 18 installs" in log

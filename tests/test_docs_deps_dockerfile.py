@@ -23,11 +23,11 @@ from ci_catalog.local.runner import CONTAINER_CA_BUNDLE
 from pipelines import (
     EXECUTOR,
     FIXTURES,
+    built_job_image,
     documented_block,
     documented_dockerfile,
     job_ca_file,
     job_podman,
-    require_job_images,
 )
 
 pytestmark = [
@@ -56,22 +56,17 @@ def with_machine_settings(dockerfile: str) -> str:
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_job_images()
     context = tmp_path_factory.mktemp("docs-deps-context")
     for name in ("pyproject.toml", "uv.lock"):
         shutil.copy(FIXTURES / "uv-project" / name, context / name)
     dockerfile = with_machine_settings(documented_dockerfile())
     (context / "Dockerfile").write_text(dockerfile, encoding="utf-8")
-    # No intermediate images: a failed build leaves nothing behind in the store.
-    options = ["--isolation", "chroot", "--network", "host", "--layers=false"]
+    options = ["--network", "host"]
     ca_file = job_ca_file()
     if ca_file is not None:
         options += ["--volume", f"{ca_file}:{CONTAINER_CA_BUNDLE}:ro"]
-    try:
-        job_podman("build", "--quiet", *options, "--tag", IMAGE, str(context))
-        yield IMAGE
-    finally:
-        job_podman("rmi", "--force", "--ignore", IMAGE)
+    with built_job_image(context, IMAGE, *options) as image:
+        yield image
 
 
 def test_the_documented_consumer_job_syncs_offline() -> None:
