@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from xml.etree import ElementTree
 import yaml
 
 from ci_catalog.local import gitlab_ci_local
+from ci_catalog.local.cases import cache_entries_changed_since
 from ci_catalog.local.runner import (
     CONTAINER_PROJECT_DIR,
     EXECUTORS,
@@ -171,14 +173,40 @@ def cached_files(project: FixtureProject) -> list[str]:
     )
 
 
-def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
-    """Entries under `folder` modified after `moment_ns`.
+def cached_archive_names(project: FixtureProject, archive: str) -> list[str]:
+    """The names in a tar file the project's cache holds, by its path in the cache (`.uv-cache/venv.tar`)."""
+    (path,) = project.caches.glob(f"*/{archive}")
+    with tarfile.open(path) as cached:
+        return cached.getnames()
 
-    A runner's cache archiver skips the archive and the upload ("Archive is up to date!")
-    when no file in the cache paths is newer than its last archive; gitlab-ci-local keeps
-    file times when it copies a cache, so this tells whether a runner would upload again.
-    """
-    return [str(path.relative_to(folder)) for path in folder.rglob("*") if path.lstat().st_mtime_ns > moment_ns]
+
+def bytecode_in(names: list[str]) -> dict[str, bool]:
+    """Whether a cached environment's archive (its `names`) holds the source of a module the fixture
+    projects' tests never import (pydantic's v1 models), its bytecode, and the bytecode of one they
+    import (httpx's client)."""
+    return {
+        "never imported, source": any(name.endswith("/site-packages/pydantic/v1/main.py") for name in names),
+        "never imported, bytecode": any(
+            "/site-packages/pydantic/v1/" in name and name.endswith(".pyc") for name in names
+        ),
+        "imported, bytecode": any(
+            re.search(r"/site-packages/httpx/__pycache__/_client\.cpython-3\d+\.pyc$", name) for name in names
+        ),
+    }
+
+
+def add_a_failing_test(project: FixtureProject) -> FixtureProject:
+    """The project, with a test that fails committed to it (one failure among its tests)."""
+    project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
+    project.commit("a failing test")
+    return project
+
+
+def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
+    """Entries under `folder` a runner would find newer than its last archive after `moment_ns`, as the
+    harness's `caches_unchanged` check counts them: a runner's cache archiver skips the archive and the
+    upload ("Archive is up to date!") when none is."""
+    return cache_entries_changed_since(folder, moment_ns)
 
 
 def junit_counts(path: Path) -> tuple[str | None, str | None]:

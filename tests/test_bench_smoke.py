@@ -60,6 +60,8 @@ def test_pipeline_benchmark_writes_its_table_json_and_chart(tmp_path: Path) -> N
         "poetry-test warm",
         "uv-cache hardlink cold",
         "uv-cache hardlink warm",
+        "uv-cache hardlink warm job cold",
+        "uv-cache hardlink warm job warm",
         "uv-cache copy warm",
         "uv-cache hardlink pruned cold",
         "uv-cache hardlink pruned warm",
@@ -132,11 +134,13 @@ def test_pipeline_benchmark_runs_the_deps_image_consumer_with_the_floors_that_co
 def test_pipeline_benchmark_runs_every_contender_unless_words_pick_some_by_the_start_of_their_names(
     tmp_path: Path,
 ) -> None:
-    assert len(contender_names([], tmp_path)) == 14
+    assert len(contender_names([], tmp_path)) == 16
     assert contender_names(["uv-cache hardlink"], tmp_path) == {
         "seed baseline",
         "uv-cache hardlink cold",
         "uv-cache hardlink warm",
+        "uv-cache hardlink warm job cold",
+        "uv-cache hardlink warm job warm",
         "uv-cache hardlink pruned cold",
         "uv-cache hardlink pruned warm",
         "uv-cache hardlink cold (before)",

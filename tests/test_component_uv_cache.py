@@ -17,10 +17,14 @@ from pathlib import Path
 import pytest
 
 from pipelines import (
+    EXECUTOR,
     PYTHON_VERSION,
     UV,
     ColdAndWarm,
     FixtureProject,
+    add_a_failing_test,
+    bytecode_in,
+    cached_archive_names,
     cached_files,
     files_changed_since,
     is_cobertura,
@@ -30,7 +34,12 @@ from pipelines import (
     run_cold_then_warm,
 )
 
-JOBS = ["uv-warm", "uv-lint", "uv-test", "users-own-job"]
+# The jobs of each way of writing the cache: the test job after its tests (the default), or
+# the warm job before every other job (`warm_job: true`).
+JOBS = {
+    "test job writes": ["uv-lint", "uv-test", "users-own-job"],
+    "warm job writes": ["uv-warm", "uv-lint", "uv-test", "users-own-job"],
+}
 UPDATES = "uv-cache: the cached environment was made for another uv.lock, project or directory: uv updates it"
 SAVED = re.compile(r"uv-cache: environment saved to the cache \(\d+ KiB\): the runner uploads it")
 
@@ -67,7 +76,20 @@ def packages_fetched(log: str) -> int:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> ColdAndWarm:
+    """The default pipeline, cold then warm: the test job writes the cache."""
     return run_cold_then_warm(uv_project(tmp_path_factory.mktemp("uv-cache")))
+
+
+@pytest.fixture(scope="module")
+def runs_with_warm_job(tmp_path_factory: pytest.TempPathFactory) -> ColdAndWarm:
+    return run_cold_then_warm(uv_project(tmp_path_factory.mktemp("uv-cache-warm-job"), warm_job=True))
+
+
+@pytest.fixture(params=list(JOBS))
+def each_writer(request: pytest.FixtureRequest) -> tuple[ColdAndWarm, list[str]]:
+    """Each way of writing the cache: its runs, cold then warm, and its jobs."""
+    fixture = "runs" if request.param == "test job writes" else "runs_with_warm_job"
+    return request.getfixturevalue(fixture), JOBS[request.param]
 
 
 def test_version_the_tests_run_is_the_pinned_default() -> None:
@@ -77,29 +99,62 @@ def test_version_the_tests_run_is_the_pinned_default() -> None:
 
 
 @pytest.mark.e2e
-def test_cold_pipeline_builds_the_environment_once_and_every_other_job_unpacks_it(runs) -> None:
-    """The lint and test jobs only read the cache (`policy: pull`): in the cold pipeline they run after
-    the warm job, so they unpack what it saved instead of installing again."""
-    log = runs.cold.log("uv-warm")
+def test_cold_pipeline_test_job_saves_the_environment_after_its_tests(runs) -> None:
+    """The default: no warm job runs, so the test job builds the environment and saves it once its
+    tests ran; the lint job and the user's own job, in the same stage, install for themselves."""
+    assert "uv-warm" not in runs.cold.output
+    log = runs.cold.log("uv-test")
     assert packages_fetched(log) == 19
-    assert SAVED.search(log), log[-2000:]
-    for job in JOBS[1:]:
-        assert not uv_ran(runs.cold.log(job)), job
+    saved = SAVED.search(log)
+    assert saved, log[-2000:]
+    assert log.index("3 passed") < saved.start()
+    for job in ("uv-lint", "users-own-job"):
+        assert runs.cold.passed(job), runs.cold.output[-3000:]
+        assert uv_ran(runs.cold.log(job)), job
+        assert not SAVED.search(runs.cold.log(job)), job
 
 
 @pytest.mark.e2e
-def test_warm_pipeline_runs_no_install_and_downloads_nothing(runs) -> None:
-    """On a fresh checkout uv would rebuild the project's own package: no job runs uv sync at all."""
-    for job in JOBS:
+def test_cold_pipeline_with_the_warm_job_builds_the_environment_once(runs_with_warm_job) -> None:
+    """With `warm_job`, the lint and test jobs only read the cache (`policy: pull`): they run after the
+    warm job, so they unpack what it saved instead of installing again."""
+    cold = runs_with_warm_job.cold
+    log = cold.log("uv-warm")
+    assert packages_fetched(log) == 19
+    assert SAVED.search(log), log[-2000:]
+    for job in JOBS["warm job writes"][1:]:
+        assert not uv_ran(cold.log(job)), job
+        assert not SAVED.search(cold.log(job)), job
+
+
+@pytest.mark.e2e
+def test_warm_pipeline_runs_no_install_and_downloads_nothing(each_writer) -> None:
+    """On a fresh checkout uv would rebuild the project's own package: no job runs uv sync at all,
+    and no job saves the environment again."""
+    runs, jobs = each_writer
+    for job in jobs:
         assert runs.warm.passed(job), runs.warm.output[-3000:]
         assert not uv_ran(runs.warm.log(job)), job
         assert packages_fetched(runs.warm.log(job)) == 0, job
-    assert not SAVED.search(runs.warm.log("uv-warm"))
+        assert not SAVED.search(runs.warm.log(job)), job
 
 
 @pytest.mark.e2e
-def test_cache_holds_the_environment_as_one_compressed_file_and_its_stamp(runs) -> None:
+def test_cache_holds_the_environment_as_one_compressed_file_and_its_stamp(each_writer) -> None:
+    runs, _ = each_writer
     assert cached_files(runs.project) == [".uv-cache/venv.stamp", ".uv-cache/venv.tar"]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(EXECUTOR != "container", reason="shell jobs inherit this process's PYTHONDONTWRITEBYTECODE")
+def test_environment_saved_by_the_test_job_holds_bytecode_only_for_what_the_tests_imported(runs) -> None:
+    """httpx's client was imported by the tests, pydantic's v1 modules never."""
+    names = cached_archive_names(runs.project, ".uv-cache/venv.tar")
+    assert bytecode_in(names) == {
+        "never imported, source": True,
+        "never imported, bytecode": False,
+        "imported, bytecode": True,
+    }
 
 
 @pytest.mark.e2e
@@ -124,19 +179,19 @@ def test_environment_changed_under_the_same_key_is_saved(tmp_path: Path) -> None
 def test_project_in_another_directory_updates_the_cached_environment_without_downloading(tmp_path: Path) -> None:
     """The environment is relocatable: in the new directory uv reinstalls only the project itself."""
     project = uv_project(tmp_path, lint=False)
-    assert project.run().passed("uv-warm")
+    assert project.run().passed("uv-test")
     # In a container the project's path comes from its remote; in shell mode each job has a
     # directory of its own, named after the job. The cache key stays the same.
     project.set_remote("https://gitlab.example.com/moved-group/moved-project.git")
     moved = render_component("uv-cache", {"python_version": PYTHON_VERSION, "job_prefix": "moved", "lint": False})
     project.use_pipeline(moved, ["test"])
     run = project.run()
-    assert run.passed("moved-warm") and run.passed("moved-test"), run.output[-3000:]
-    log = run.log("moved-warm")
+    assert run.passed("moved-test"), run.output[-3000:]
+    log = run.log("moved-test")
     assert UPDATES in log
     assert re.search(r"^Installed 1 package in", log, re.MULTILINE), log[-2000:]
     assert packages_fetched(log) == 0
-    assert "uv-cache: environment restored from the cache" in run.log("moved-test")
+    assert SAVED.search(log), log[-2000:]
     assert junit_counts(run.artifact("moved-test", "report.xml")) == ("3", "0")
 
 
@@ -166,18 +221,28 @@ def test_stale_lock_fails_and_says_to_run_uv_lock(tmp_path: Path) -> None:
     pyproject = (project.path / "pyproject.toml").read_text()
     project.write("pyproject.toml", pyproject.replace('"pydantic>=2.7",', '"pydantic>=2.7",\n    "idna>=3",'))
     project.commit("add a dependency without locking it")
-    run = project.run("uv-warm")
-    assert run.failed("uv-warm")
-    log = run.log("uv-warm")
+    run = project.run("uv-test")
+    assert run.failed("uv-test")
+    log = run.log("uv-test")
     assert "needs to be updated, but `--locked` was provided" in log
     assert "run 'uv lock' and commit it" in log
 
 
 @pytest.mark.e2e
 def test_failing_test_is_counted_in_the_report(tmp_path: Path) -> None:
-    project = uv_project(tmp_path)
-    project.write("tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n")
-    project.commit("a failing test")
-    run = project.run("uv-test")
+    run = add_a_failing_test(uv_project(tmp_path)).run("uv-test")
     assert run.failed("uv-test")
     assert junit_counts(run.artifact("uv-test", "report.xml")) == ("4", "1")
+
+
+@pytest.mark.e2e
+def test_environment_built_by_a_test_job_whose_tests_fail_is_cached_for_the_next_run(tmp_path: Path) -> None:
+    """A merge request with a failing test does not build the environment again on its next push."""
+    project = add_a_failing_test(uv_project(tmp_path))
+    first = project.run("uv-test")
+    assert first.failed("uv-test")
+    assert SAVED.search(first.log("uv-test")), first.log("uv-test")[-2000:]
+    second = project.run("uv-test")
+    assert second.failed("uv-test")
+    assert "uv-cache: environment restored from the cache" in second.log("uv-test")
+    assert "1 failed, 3 passed" in second.log("uv-test")

@@ -413,24 +413,24 @@ def test_a_fresh_project_goes_green_cold_then_warm_with_the_readmes_commands(use
     assert Path(shell("command -v ci-catalog").stdout.strip()) == venv / "bin" / "ci-catalog"
     expanded = shell(commands[1])
     assert expanded.returncode == 0, expanded.stderr
-    assert "uv-warm:" in expanded.stdout and "poetry-test:" in expanded.stdout
+    assert "uv-test:" in expanded.stdout and "poetry-test:" in expanded.stdout
 
     cold = shell(commands[2])
     assert cold.returncode == 0, cold.stderr[-4000:] + cold.stdout
     assert "installing gitlab-ci-local 4.72.0" in cold.stderr
     logs = Path(re.search(r"logs in (\S+)", cold.stdout)[1])
     poetry_job = f"poetry-test: [{PYTHON_VERSION}]"
-    for job in ("uv-warm", "uv-lint", "uv-test", poetry_job):
+    for job in ("uv-lint", "uv-test", poetry_job):
         assert job_line(cold.stdout, job)["status"] == "PASS", cold.stdout
-    assert packages_fetched((logs / "uv-warm.log").read_text()) > 0
+    assert packages_fetched((logs / "uv-test.log").read_text()) > 0
     poetry_log = logs / f"poetry-test-{PYTHON_VERSION}.log"
     assert "poetry-test: installing Poetry" in poetry_log.read_text()
 
     warm = shell(commands[2])
     assert warm.returncode == 0, warm.stderr[-4000:] + warm.stdout
-    for job in ("uv-warm", "uv-lint", "uv-test", poetry_job):
+    for job in ("uv-lint", "uv-test", poetry_job):
         assert job_line(warm.stdout, job)["status"] == "PASS", warm.stdout
-    for job in ("uv-warm", "uv-lint", "uv-test"):
+    for job in ("uv-lint", "uv-test"):
         assert packages_fetched((logs / f"{job}.log").read_text()) == 0, job
     warm_poetry = poetry_log.read_text()
     assert "installing Poetry" not in warm_poetry and "poetry-test: using the cached .venv" in warm_poetry

@@ -148,9 +148,11 @@ class Group:
     """Contenders sharing one fixture project and pipeline."""
 
     contenders: tuple[str, ...] = ()
-    jobs: ClassVar[dict[str, Marks]] = {}
+    # The jobs of the group's pipeline that are measured, and where their steps start.
+    JOBS: ClassVar[dict[str, Marks]] = {}
 
     def __init__(self, setting: Setting, name: str) -> None:
+        self.jobs = dict(self.JOBS)
         self.setting = setting
         self.folder = setting.work / name
         self.runs = 0
@@ -235,7 +237,7 @@ class SeedBaseline(Group):
     """What the seeds did: `pip install poetry`, then `poetry install`, in every job, nothing cached."""
 
     contenders = ("seed baseline",)
-    jobs: ClassVar[dict[str, Marks]] = {
+    JOBS: ClassVar[dict[str, Marks]] = {
         "seed-baseline": Marks(
             tool=Mark(r"^> seed: installing Poetry"),
             dependencies=Mark(r"^> seed: installing the dependencies"),
@@ -272,7 +274,7 @@ class PoetryTest(Group):
     contenders: tuple[str, ...] = ("poetry-test cold", "poetry-test warm")
     # Poetry's own install is part of the before_script (a warm job skips it): counted with
     # the dependencies, which run to the script's start (the before_script is one entry).
-    jobs: ClassVar[dict[str, Marks]] = {
+    JOBS: ClassVar[dict[str, Marks]] = {
         f"poetry-test: [{PYTHON_VERSION}]": Marks(dependencies=command(1), tests=command(2))
     }
 
@@ -292,7 +294,7 @@ class PoetryTestBefore(PoetryTest):
 
     contenders = ("poetry-test cold (before)",)
     # The template before #18: Poetry ran in the script too, to install the project itself.
-    jobs: ClassVar[dict[str, Marks]] = {
+    JOBS: ClassVar[dict[str, Marks]] = {
         f"poetry-test: [{PYTHON_VERSION}]": Marks(
             tool=command(1),
             dependencies=Mark(r"^> poetry-test: (using the cached|no cached|discarding)"),
@@ -309,16 +311,15 @@ class PoetryTestBefore(PoetryTest):
         return {"poetry-test cold (before)": self.run(self.project, cold=True)}
 
 
-UV_JOBS = {
-    "uv-warm": Marks(dependencies=command(1)),
-    "uv-test": Marks(dependencies=command(1), tests=command(2)),
-}
+# uv-cache's test job; its warm job, which runs only with `warm_job: true` (and in the
+# templates before 2026-12-07, which always had it).
+UV_TEST_JOB = {"uv-test": Marks(dependencies=command(1), tests=command(2))}
+UV_WARM_JOB = {"uv-warm": Marks(dependencies=command(1))}
 
 
 class UvCache(Group):
-    """The uv-cache component (its warm job and its test job) with one link mode, pruned or not."""
-
-    jobs: ClassVar[dict[str, Marks]] = UV_JOBS
+    """The uv-cache component (its test job, and its warm job where it runs) with one link mode,
+    pruned or not."""
 
     def __init__(
         self,
@@ -327,11 +328,15 @@ class UvCache(Group):
         prune: bool = False,
         cold: bool = True,
         before: bool = False,
+        warm_job: bool = False,
     ) -> None:
         # `before`: the component at the --before revision, its cold run only.
-        label = f"uv-cache {link_mode}{' pruned' if prune else ''}"
+        label = f"uv-cache {link_mode}{' pruned' if prune else ''}{' warm job' if warm_job else ''}"
         super().__init__(setting, label.replace(" ", "-") + ("-before" if before else ""))
         self.inputs = {"python_version": PYTHON_VERSION, "lint": False, "link_mode": link_mode, "prune_cache": prune}
+        if warm_job:
+            self.inputs["warm_job"] = True
+        self.jobs = {**UV_WARM_JOB, **UV_TEST_JOB} if warm_job or before else UV_TEST_JOB
         self.revision = setting.before if before else None
         self.cold_name = f"{label} cold (before)" if before else f"{label} cold"
         self.warm_name = None if before else f"{label} warm"
@@ -371,7 +376,7 @@ class DepsImageConsumer(Group):
 
     contenders = ("deps-image consumer",)
     # By their echoes: the template's before_script echoes a line per entry first.
-    jobs: ClassVar[dict[str, Marks]] = {
+    JOBS: ClassVar[dict[str, Marks]] = {
         "deps-consumer": Marks(dependencies=Mark(r"^\$ uv sync "), tests=Mark(r"^\$ uv run "))
     }
 
@@ -525,6 +530,7 @@ def _every_group(setting: Setting, quick: bool) -> list[Group]:
         SeedBaseline(setting, "seed-baseline"),
         PoetryTest(setting, "poetry-test"),
         UvCache(setting),
+        UvCache(setting, warm_job=True),
         *(UvCache(setting, mode, cold=False) for mode in link_modes),
         UvCache(setting, prune=True),
         *before,

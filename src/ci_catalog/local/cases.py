@@ -214,17 +214,28 @@ def printed(log: str) -> str:
 
 
 def _changed_cache_files(caches: Path, since_ns: int) -> list[str]:
-    """Entries of the caches modified after `since_ns`: a runner's cache archiver archives and uploads a
-    cache again when a file in its paths is newer than its last archive (gitlab-ci-local keeps file times).
-    The folder of each cache key is gitlab-ci-local's, not the cache's: only what is under it counts."""
-    if not caches.is_dir():
-        return []
+    """Entries of the caches a runner would upload again (see `cache_entries_changed_since`)."""
+    return cache_entries_changed_since(caches, since_ns) if caches.is_dir() else []
+
+
+def cache_entries_changed_since(folder: Path, since_ns: int) -> list[str]:
+    """Entries under `folder` (gitlab-ci-local's cache folder, or one key's folder in it) modified
+    after `since_ns`, as a runner's cache archiver counts them: it archives and uploads a cache again
+    when an entry its paths match is newer than its last archive (gitlab-ci-local keeps file times).
+
+    A folder that holds anything does not count: gitlab-ci-local copies the folders above a cache
+    path too, with the times the job gave them, where a runner matches only the paths (files, here).
+    So a file removed from a cached folder goes unseen, where a runner would find the folder newer.
+    """
     return sorted(
-        str(path.relative_to(caches))
-        for key in caches.iterdir()
-        for path in key.rglob("*")
-        if path.lstat().st_mtime_ns > since_ns
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.lstat().st_mtime_ns > since_ns and not _holds_anything(path)
     )
+
+
+def _holds_anything(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and any(path.iterdir())
 
 
 def report_text(results: list[CaseResult], out: TextIO, logs: Path) -> None:
