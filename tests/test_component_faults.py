@@ -16,8 +16,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -256,18 +257,35 @@ def uv_cache_archive(project: FixtureProject) -> Path:
     return cache / ".uv-cache" / "venv.tar"
 
 
-def test_uv_cache_archive_cut_short_is_rebuilt_and_the_next_pipeline_downloads_nothing(uv_warmed) -> None:
-    """As a cache archive that is cut short restores: the environment's archive ends half way. The
-    test job, which writes the cache, cannot unpack it, so it builds the environment and saves it."""
+def cut_half_way(archive: Path) -> int:
+    """Where the archive ends when it is cut in the middle of a file's bytes: tar fails on it."""
+    return archive.stat().st_size // 2
+
+
+def cut_between_two_files(archive: Path) -> int:
+    """Where the archive ends when it is cut just before a file's header: tar reads it without an
+    error and leaves half of the environment."""
+    with tarfile.open(archive) as cached:
+        members = cached.getmembers()
+    return members[len(members) // 2].offset
+
+
+@pytest.mark.parametrize("cut", [cut_half_way, cut_between_two_files])
+def test_uv_cache_archive_cut_short_is_rebuilt_and_the_next_pipeline_downloads_nothing(
+    uv_warmed, cut: Callable[[Path], int]
+) -> None:
+    """As a cache archive that is cut short restores: the environment's archive ends early. The test
+    job, which writes the cache, finds its checksum changed, builds the environment and saves it."""
     project, warm = uv_warmed
     assert warm.passed("uv-test"), warm.output[-3000:]
     archive = uv_cache_archive(project)
-    archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    archive.write_bytes(archive.read_bytes()[: cut(archive)])
 
     run = project.run()
     assert run.passed("uv-test"), run.output[-3000:]
     log = run.log("uv-test")
-    assert "uv-cache: the cached environment could not be unpacked: uv installs the packages" in log
+    assert "uv-cache: the cached environment is damaged (its checksum differs): uv builds it anew" in log
+    assert packages_fetched(log) == 19
     assert "uv-cache: environment saved to the cache" in log
     again = project.run()
     assert again.passed("uv-test"), again.output[-3000:]

@@ -13,12 +13,17 @@ import re
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ci_catalog.problems import Marks
+from ci_catalog.processor.extends import extend_all
+from ci_catalog.render import RenderOptions, render_path
 from pipelines import (
     EXECUTOR,
     PYTHON_VERSION,
+    ROOT,
     UV,
     ColdAndWarm,
     FixtureProject,
@@ -96,6 +101,56 @@ def test_version_the_tests_run_is_the_pinned_default() -> None:
     installed = subprocess.run([UV, "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
     jobs = render_component("uv-cache", {})
     assert jobs[".uv-job"]["image"] == f"ghcr.io/astral-sh/uv:{installed}-python3.13-trixie-slim"
+
+
+def merged_jobs(**inputs: object) -> dict[str, Any]:
+    """uv-cache's jobs for `inputs`, with their `extends` merged in by the harness, as GitLab merges them."""
+    extended = extend_all(render_component("uv-cache", dict(inputs)), Marks())
+    assert extended.error is None, extended.error
+    return extended.data
+
+
+def cache_role(job: dict[str, Any]) -> tuple[object, ...]:
+    """What a job does with the cache: whether it runs, its policy, when it saves, whether it saves."""
+    never = job.get("rules") == [{"when": "never"}]
+    cache = job["cache"]
+    return ("never runs" if never else "runs", cache["policy"], cache.get("when"), job["variables"]["UV_CACHE_SAVES"])
+
+
+@pytest.mark.parametrize(
+    ("inputs", "warm", "test"),
+    [
+        ({}, ("never runs", "pull-push", None, "true"), ("runs", "pull-push", "always", "true")),
+        ({"warm_job": True}, ("runs", "pull-push", None, "true"), ("runs", "pull", None, "false")),
+        ({"test": False}, ("runs", "pull-push", None, "true"), ("never runs", "pull", None, "false")),
+    ],
+    ids=[
+        "by default the test job writes",
+        "with warm_job the warm job writes",
+        "without the test job the warm job writes",
+    ],
+)
+def test_one_job_writes_the_cache(
+    inputs: dict[str, object], warm: tuple[object, ...], test: tuple[object, ...]
+) -> None:
+    jobs = merged_jobs(**inputs, fallback_keys=["uv-main"], unprotect_cache=True)
+    assert (cache_role(jobs["uv-warm"]), cache_role(jobs["uv-test"])) == (warm, test)
+    assert cache_role(jobs["uv-lint"])[1:] == ("pull", None, "false")
+
+
+def test_the_writing_test_job_keeps_the_cache_key_paths_and_fallbacks() -> None:
+    cache = merged_jobs(fallback_keys=["uv-main"], unprotect_cache=True)["uv-test"]["cache"]
+    assert cache["key"] == {"files": ["uv.lock"], "prefix": "uv-venv-0.13.8-py3.13-trixie-slim"}
+    assert cache["paths"] == [".uv-cache/venv.tar", ".uv-cache/venv.stamp"]
+    assert (cache["fallback_keys"], cache["unprotect"]) == (["uv-main"], True)
+
+
+def test_cache_writer_that_contradicts_warm_job_is_refused() -> None:
+    inputs = {"warm_job": True, "cache_writer": "test"}
+    result = render_path(ROOT / "templates" / "uv-cache" / "template.yml", RenderOptions(inputs=inputs))
+    assert [problem.message for problem in result.problems] == [
+        "`cache_writer` input: `test` cannot be used because it is not in the list of allowed options"
+    ]
 
 
 @pytest.mark.e2e
