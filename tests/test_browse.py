@@ -242,7 +242,14 @@ def test_show_reports_a_broken_spec_with_exit_1(cli, tmp_path: Path) -> None:
 def test_show_a_real_component_names_the_jobs_users_may_extend(cli) -> None:
     shown = json.loads(cli("show", "uv-cache", "--catalog", ROOT, "--format", "json").out)
     assert shown["jobs"] == [".uv-job", "uv-warm", "uv-lint", "uv-test"]
+    assert shown["jobs_that_do_not_run"] == ["uv-warm"]
     assert shown["snippet"] == "include:\n  - component: $CI_SERVER_FQDN/<group>/python-ci/uv-cache@0.1.0\n"
+
+
+def test_show_says_which_jobs_do_not_run_with_the_inputs_it_rendered(cli) -> None:
+    """uv-cache's warm job runs only with `warm_job: true`: its merged rules are `when: never`."""
+    text = cli("show", "uv-cache", "--catalog", ROOT).out
+    assert "\n  uv-warm (does not run with these inputs)\n  uv-lint\n  uv-test\n" in text
 
 
 def test_the_readme_catalog_yml_and_the_pages_name_one_project_path() -> None:

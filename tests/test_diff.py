@@ -99,6 +99,23 @@ CASES = [
     ),
     ("a new job", component("1"), component("1", jobs="extra-job:\n  script: [make]\n"), "minor", "job-added"),
     (
+        "a job that no longer runs with the defaults",
+        component("1", jobs="extra-job:\n  script: [make]\n"),
+        component(
+            "1",
+            jobs=".internal-off:\n  rules: [{when: never}]\nextra-job:\n  extends: .internal-off\n  script: [make]\n",
+        ),
+        "breaking",
+        "job-off-by-default",
+    ),
+    (
+        "a job that now runs with the defaults",
+        component("1", jobs="extra-job:\n  rules: [{when: never}]\n  script: [make]\n"),
+        component("1", jobs="extra-job:\n  script: [make]\n"),
+        "minor",
+        "job-on-by-default",
+    ),
+    (
         "a description changed",
         component("1", inputs="    v:\n      default: x\n      description: old\n"),
         component("1", inputs="    v:\n      default: x\n      description: new\n"),

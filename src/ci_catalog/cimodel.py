@@ -96,6 +96,17 @@ def is_internal(name: str) -> bool:
     return _INTERNAL_JOB.match(name) is not None
 
 
+def never_runs(job: dict[str, Any]) -> bool:
+    """Whether a job's `rules` (its bases merged in) keep it out of every pipeline: each rule says
+    `when: never`, so none can add the job."""
+    rules = job.get("rules")
+    return (
+        isinstance(rules, list)
+        and bool(rules)
+        and all(isinstance(rule, dict) and rule.get("when") == "never" for rule in rules)
+    )
+
+
 def jobs(content: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each job, hidden ones included, with its body, in the order written."""
     for name, body in content.items():

@@ -4,7 +4,8 @@ The inputs come from the checked `spec` header; the jobs are the top-level job n
 (hidden templates included, since users extend them) of the body rendered with the
 given inputs, or with the defaults and a placeholder for each required input
 (`cimodel.placeholder_inputs`). The component's internal helpers (`cimodel.is_internal`)
-are no part of it: they are kept apart, in `internal_jobs`.
+are no part of it: they are kept apart, in `internal_jobs`. A job whose rules, its bases
+merged in, keep it out of every pipeline with those inputs is in `idle_jobs` too.
 `list`, `show`, `docs` and `diff` all read this.
 """
 
@@ -13,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_catalog.cimodel import component_context, is_internal, jobs, placeholder_inputs
+from ci_catalog.cimodel import component_context, is_hidden, is_internal, jobs, never_runs, placeholder_inputs
 from ci_catalog.header import InputSpec, Spec, check_header
 from ci_catalog.loading import LoadedFile, load_path, load_text
-from ci_catalog.problems import Problem
+from ci_catalog.problems import Marks, Problem
+from ci_catalog.processor.extends import extend_all
 from ci_catalog.render import RenderOptions, render_loaded
 
 
@@ -28,6 +30,8 @@ class ComponentInterface:
     # The jobs users may run or extend, then the helpers they must not (`.<prefix>-internal-…`).
     jobs: list[str] = field(default_factory=list)
     internal_jobs: list[str] = field(default_factory=list)
+    # The jobs that never run with these inputs (`rules` of `when: never` only).
+    idle_jobs: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -63,4 +67,12 @@ def interface_of_loaded(name: str, loaded: LoadedFile, inputs: dict[str, Any] | 
         names = [job for job, _ in jobs(rendered.data)]
         interface.jobs = [job for job in names if not is_internal(job)]
         interface.internal_jobs = [job for job in names if is_internal(job)]
+        interface.idle_jobs = _idle_jobs(rendered.data, interface.jobs)
     return interface
+
+
+def _idle_jobs(content: dict[str, Any], names: list[str]) -> list[str]:
+    """Of the jobs `names`, those that run in no pipeline, as their bases merged in say."""
+    extended = extend_all(content, Marks(), partial=True).data
+    visible = [name for name in names if not is_hidden(name)]
+    return [name for name in visible if isinstance(extended.get(name), dict) and never_runs(extended[name])]

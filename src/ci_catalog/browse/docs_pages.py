@@ -19,6 +19,7 @@ from ci_catalog.browse.views import (
     ExampleView,
     component_view,
     default_text,
+    idle_note,
     value_text,
 )
 from ci_catalog.catalog import Catalog
@@ -165,7 +166,7 @@ def _jobs(view: ComponentView) -> str:
             " they may change in any release."
         )
     lines = ["## Jobs", "", intro, ""]
-    lines += [f"- {code(job)}" for job in view.jobs] or ["None."]
+    lines += [f"- {code(job)}{idle_note(view, job)}" for job in view.jobs] or ["None."]
     return "\n".join(lines) + "\n"
 
 

@@ -23,6 +23,7 @@ from ci_catalog.browse.views import (
     ExampleView,
     component_view,
     default_text,
+    idle_note,
     value_text,
 )
 from ci_catalog.catalog import Catalog, Component
@@ -334,7 +335,7 @@ def _constraint(spec: InputSpec) -> str:
 
 def _jobs_section(view: ComponentView, suffix: str) -> str:
     source = "the defaults" if view.jobs_from == DEFAULTS else f"the example “{h(view.jobs_from)}”"
-    items = "".join(f"<li><code>{h(job)}</code></li>" for job in view.jobs) or "<li>None.</li>"
+    items = "".join(f"<li><code>{h(job)}</code>{h(idle_note(view, job))}</li>" for job in view.jobs) or "<li>None.</li>"
     internal = (
         " The component's internal helpers (<code>.…-internal-…</code>) are left out: extend none of them,"
         " they may change in any release."

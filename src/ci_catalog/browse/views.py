@@ -49,6 +49,8 @@ class ComponentView:
     jobs: list[str] = field(default_factory=list)
     # How many internal helpers (`.<prefix>-internal-…`) `jobs` leaves out.
     internal_jobs: int = 0
+    # The jobs whose rules keep them out of every pipeline with the inputs they were rendered with.
+    idle_jobs: list[str] = field(default_factory=list)
     # `defaults`, or the name of the example set the jobs were rendered with.
     jobs_from: str = DEFAULTS
     examples: list[ExampleView] = field(default_factory=list)
@@ -69,9 +71,15 @@ class ComponentView:
             "inputs": [input_as_dict(spec) for spec in self.inputs],
             "jobs": self.jobs,
             "jobs_rendered_with": self.jobs_from,
+            "jobs_that_do_not_run": self.idle_jobs,
             "examples": [{"name": example.name, "inputs": example.inputs} for example in self.examples],
             "problems": [problem.as_dict() for problem in self.problems],
         }
+
+
+def idle_note(view: ComponentView, job: str) -> str:
+    """What follows a job's name where it is listed: that it does not run, when its rules say so."""
+    return " (does not run with these inputs)" if job in view.idle_jobs else ""
 
 
 def address(catalog: Catalog, name: str, version: str) -> str:
@@ -109,6 +117,7 @@ def component_view(
     view.description = interface.spec.description or ""
     view.jobs = interface.jobs
     view.internal_jobs = len(interface.internal_jobs)
+    view.idle_jobs = interface.idle_jobs
     view.jobs_from = _jobs_source(component, interface)
     view.snippet = include_snippet(view.address, _required_values(view.inputs, component))
     view.examples = [
@@ -271,7 +280,7 @@ def _jobs_text(view: ComponentView) -> str:
     source = "the defaults" if view.jobs_from == DEFAULTS else f"example {view.jobs_from!r}"
     count = view.internal_jobs
     left_out = f"; {count} internal helper{'' if count == 1 else 's'} left out" if count else ""
-    lines = [f"jobs (rendered with {source}{left_out}):"] + [f"  {job}" for job in view.jobs]
+    lines = [f"jobs (rendered with {source}{left_out}):"] + [f"  {job}{idle_note(view, job)}" for job in view.jobs]
     return "\n".join(lines) + "\n"
 
 

@@ -1,8 +1,9 @@
 """What changed in the components' interfaces between two catalog states, and how much.
 
-Breaking: what can fail a pipeline that worked (a component, input or job gone, an
-input now required, a type changed, fewer options, a new or changed regex, changed
-conditional rules). Minor: what only adds (a component, an optional input, a job, more
+Breaking: what can fail a pipeline that worked (a component, input or job gone, a job
+that no longer runs with the default inputs, an input now required, a type changed,
+fewer options, a new or changed regex, changed conditional rules). Minor: what only adds
+(a component, an optional input, a job, a job that now runs with the default inputs, more
 options, a regex or option list dropped). Patch: what changes no pipeline's validity
 (descriptions, a default of the same type). A changed regex counts as breaking because
 whether it accepts every value the old one did cannot be decided in general. A
@@ -69,6 +70,7 @@ def diff_component(old: ComponentInterface, new: ComponentInterface) -> list[Cha
     for input_name in old.inputs.keys() & new.inputs.keys():
         changes += _changed_input(name, old.inputs[input_name], new.inputs[input_name])
     changes += _changed_jobs(name, old.jobs, new.jobs)
+    changes += _changed_idle_jobs(name, old, new)
     if (old.spec.description or "") != (new.spec.description or ""):
         changes.append(Change(name, Bump.PATCH, "description-changed", "component description changed"))
     return sorted(changes, key=lambda change: (-change.bump, change.kind, change.message))
@@ -138,6 +140,23 @@ def _changed_jobs(component: str, old: list[str], new: list[str]) -> list[Change
         Change(component, Bump.MAJOR, "job-removed", f"job `{job}` removed or renamed") for job in old if job not in new
     ]
     changes += [Change(component, Bump.MINOR, "job-added", f"job `{job}` added") for job in new if job not in old]
+    return changes
+
+
+def _changed_idle_jobs(component: str, old: ComponentInterface, new: ComponentInterface) -> list[Change]:
+    """Jobs in both that now stay out of every pipeline with the defaults, or now run: a pipeline whose
+    jobs `needs:` one that no longer runs is refused, as if the job were gone."""
+    kept = [job for job in old.jobs if job in new.jobs]
+    changes = [
+        Change(component, Bump.MAJOR, "job-off-by-default", f"job `{job}` no longer runs with the default inputs")
+        for job in kept
+        if job in new.idle_jobs and job not in old.idle_jobs
+    ]
+    changes += [
+        Change(component, Bump.MINOR, "job-on-by-default", f"job `{job}` now runs with the default inputs")
+        for job in kept
+        if job in old.idle_jobs and job not in new.idle_jobs
+    ]
     return changes
 
 
