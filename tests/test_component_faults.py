@@ -33,6 +33,9 @@ from test_component_deps_image import (
     registry_with_base_image,
     run_pipeline,
 )
+from test_component_poetry_test import JOB as POETRY_JOB
+from test_component_poetry_test import SAVED as POETRY_SAVED
+from test_component_poetry_test import poetry_project
 from test_component_pypi_publish import PACKAGE, TOKEN, Index, publish_project
 from test_component_uv_cache import packages_fetched
 
@@ -291,6 +294,29 @@ def test_uv_cache_archive_cut_short_is_rebuilt_and_the_next_pipeline_downloads_n
     assert again.passed("uv-test"), again.output[-3000:]
     assert packages_fetched(again.log("uv-test")) == 0, "the rebuilt environment was not saved"
     assert "uv-cache: environment restored from the cache" in again.log("uv-test")
+
+
+@pytest.fixture(scope="module")
+def poetry_warmed(tmp_path_factory: pytest.TempPathFactory) -> FixtureProject:
+    project = poetry_project(tmp_path_factory.mktemp("poetry-faults"))
+    first = project.run()
+    assert first.passed(POETRY_JOB), first.output[-3000:]
+    return project
+
+
+@pytest.mark.parametrize("cut", [cut_half_way, cut_between_two_files])
+def test_poetry_test_venv_archive_cut_short_is_built_anew_and_saved(
+    poetry_warmed: FixtureProject, cut: Callable[[Path], int]
+) -> None:
+    (archive,) = poetry_warmed.caches.glob("*/.poetry-test/venv.tar")
+    archive.write_bytes(archive.read_bytes()[: cut(archive)])
+    run = poetry_warmed.run()
+    assert run.passed(POETRY_JOB), run.output[-3000:]
+    log = run.log(POETRY_JOB)
+    assert "poetry-test: the cached .venv is damaged (its checksum is not its stamp's): Poetry installs it anew" in log
+    assert POETRY_SAVED.search(log), log[-2000:]
+    again = poetry_warmed.run()
+    assert "poetry-test: using the cached .venv" in again.log(POETRY_JOB), again.output[-3000:]
 
 
 def test_report_written_to_a_full_disk_fails_the_test_job_clearly(uv_warmed, tmp_path: Path) -> None:
