@@ -52,6 +52,8 @@ from ci_catalog.local.runner import (
     run_pipeline,
     without_images,
 )
+from ci_catalog.problems import Marks
+from ci_catalog.processor.extends import extend_all
 from ci_catalog.render import RenderOptions, render_path
 
 __all__ = [
@@ -161,6 +163,13 @@ def render_component(name: str, inputs: dict[str, Any], templates: Path = ROOT /
     result = render_path(templates / name / "template.yml", RenderOptions(inputs=inputs))
     assert not result.problems, [problem.message for problem in result.problems]
     return result.data
+
+
+def merged_jobs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A component's jobs for `inputs`, each with its `extends` merged in by the harness, as GitLab merges them."""
+    extended = extend_all(render_component(name, inputs), Marks())
+    assert extended.error is None, extended.error
+    return extended.data
 
 
 def cached_files(project: FixtureProject) -> list[str]:

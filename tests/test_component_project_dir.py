@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import subprocess
 from pathlib import Path
-from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -20,6 +18,7 @@ from pipelines import (
     is_cobertura,
     job_tools,
     junit_counts,
+    merged_jobs,
     render_component,
     run_cold_then_warm,
 )
@@ -64,30 +63,12 @@ def poetry_runs(tmp_path_factory: pytest.TempPathFactory) -> ColdAndWarm:
     return run_cold_then_warm(poetry_project(tmp_path_factory.mktemp("poetry-subfolder"), POETRY_DIR))
 
 
-def effective_job(jobs: dict[str, Any], name: str) -> dict[str, Any]:
-    """A rendered job with its `extends` merged in as GitLab merges them: hashes deeply, anything else replaced."""
-    job = jobs[name]
-    parents = job.get("extends", [])
-    merged: dict[str, Any] = {}
-    for parent in [parents] if isinstance(parents, str) else parents:
-        merged = _deep_merge(merged, effective_job(jobs, parent))
-    return _deep_merge(merged, {key: value for key, value in job.items() if key != "extends"})
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in over.items():
-        both_hashes = isinstance(value, dict) and isinstance(merged.get(key), dict)
-        merged[key] = _deep_merge(merged[key], value) if both_hashes else copy.deepcopy(value)
-    return merged
-
-
 def lock_key_files(component: str, project_dir: str) -> list[str]:
     """The `cache:key:files` of the cache keyed on the lock file, in the component's test job."""
-    jobs = render_component(component, {"project_dir": project_dir})
+    jobs = merged_jobs(component, {"project_dir": project_dir})
     if component == "uv-cache":
-        return effective_job(jobs, "uv-test")["cache"]["key"]["files"]
-    caches = effective_job(jobs, "poetry-test")["cache"]
+        return jobs["uv-test"]["cache"]["key"]["files"]
+    caches = jobs["poetry-test"]["cache"]
     return next(cache["key"]["files"] for cache in caches if isinstance(cache["key"], dict))
 
 

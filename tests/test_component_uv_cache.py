@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 
-from ci_catalog.problems import Marks
-from ci_catalog.processor.extends import extend_all
 from ci_catalog.render import RenderOptions, render_path
 from pipelines import (
     EXECUTOR,
@@ -35,6 +33,7 @@ from pipelines import (
     is_cobertura,
     job_tools,
     junit_counts,
+    merged_jobs,
     render_component,
     run_cold_then_warm,
 )
@@ -103,13 +102,6 @@ def test_version_the_tests_run_is_the_pinned_default() -> None:
     assert jobs[".uv-job"]["image"] == f"ghcr.io/astral-sh/uv:{installed}-python3.13-trixie-slim"
 
 
-def merged_jobs(**inputs: object) -> dict[str, Any]:
-    """uv-cache's jobs for `inputs`, with their `extends` merged in by the harness, as GitLab merges them."""
-    extended = extend_all(render_component("uv-cache", dict(inputs)), Marks())
-    assert extended.error is None, extended.error
-    return extended.data
-
-
 def cache_role(job: dict[str, Any]) -> tuple[object, ...]:
     """What a job does with the cache: whether it runs, its policy, when it saves, whether it saves."""
     never = job.get("rules") == [{"when": "never"}]
@@ -133,13 +125,13 @@ def cache_role(job: dict[str, Any]) -> tuple[object, ...]:
 def test_one_job_writes_the_cache(
     inputs: dict[str, object], warm: tuple[object, ...], test: tuple[object, ...]
 ) -> None:
-    jobs = merged_jobs(**inputs, fallback_keys=["uv-main"], unprotect_cache=True)
+    jobs = merged_jobs("uv-cache", {**inputs, "fallback_keys": ["uv-main"], "unprotect_cache": True})
     assert (cache_role(jobs["uv-warm"]), cache_role(jobs["uv-test"])) == (warm, test)
     assert cache_role(jobs["uv-lint"])[1:] == ("pull", None, "false")
 
 
 def test_the_writing_test_job_keeps_the_cache_key_paths_and_fallbacks() -> None:
-    cache = merged_jobs(fallback_keys=["uv-main"], unprotect_cache=True)["uv-test"]["cache"]
+    cache = merged_jobs("uv-cache", {"fallback_keys": ["uv-main"], "unprotect_cache": True})["uv-test"]["cache"]
     assert cache["key"] == {"files": ["uv.lock"], "prefix": "uv-venv-0.13.8-py3.13-trixie-slim"}
     assert cache["paths"] == [".uv-cache/venv.tar", ".uv-cache/venv.stamp"]
     assert (cache["fallback_keys"], cache["unprotect"]) == (["uv-main"], True)
