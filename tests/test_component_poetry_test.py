@@ -94,7 +94,6 @@ def test_poetry_is_cached_without_a_pip_of_its_own(warmed) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(EXECUTOR != "container", reason="shell jobs inherit this process's PYTHONDONTWRITEBYTECODE")
 def test_cached_venv_holds_bytecode_only_for_what_the_tests_imported(warmed) -> None:
     """Saved after the tests: httpx's client was imported by them, pydantic's v1 modules never."""
     names = cached_archive_names(warmed.project, ".poetry-test/venv.tar")

@@ -19,7 +19,6 @@ import pytest
 
 from ci_catalog.render import RenderOptions, render_path
 from pipelines import (
-    EXECUTOR,
     PYTHON_VERSION,
     ROOT,
     UV,
@@ -193,7 +192,6 @@ def test_cache_holds_the_environment_as_one_compressed_file_and_its_stamp(each_w
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(EXECUTOR != "container", reason="shell jobs inherit this process's PYTHONDONTWRITEBYTECODE")
 def test_environment_saved_by_the_test_job_holds_bytecode_only_for_what_the_tests_imported(runs) -> None:
     """httpx's client was imported by the tests, pydantic's v1 modules never."""
     names = cached_archive_names(runs.project, ".uv-cache/venv.tar")
