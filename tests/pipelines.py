@@ -68,8 +68,8 @@ __all__ = [
     "ColdAndWarm",
     "FixtureProject",
     "PipelineRun",
+    "cache_entries_changed_since",
     "cached_files",
-    "files_changed_since",
     "is_cobertura",
     "job_ca_file",
     "job_podman",
@@ -211,13 +211,6 @@ def add_a_failing_test(project: FixtureProject) -> FixtureProject:
     return project
 
 
-def files_changed_since(folder: Path, moment_ns: int) -> list[str]:
-    """Entries under `folder` a runner would find newer than its last archive after `moment_ns`, as the
-    harness's `caches_unchanged` check counts them: a runner's cache archiver skips the archive and the
-    upload ("Archive is up to date!") when none is."""
-    return cache_entries_changed_since(folder, moment_ns)
-
-
 def junit_counts(path: Path) -> tuple[str | None, str | None]:
     """The `tests` and `failures` counts of a JUnit report."""
     root = ElementTree.parse(path).getroot()
@@ -237,7 +230,7 @@ class ColdAndWarm:
     project: FixtureProject
     cold: PipelineRun
     warm: PipelineRun
-    # For each cache folder, the entries the warm run changed (see `files_changed_since`).
+    # For each cache folder, the entries the warm run changed (see `cache_entries_changed_since`).
     changed: dict[str, list[str]]
 
 
@@ -247,7 +240,9 @@ def run_cold_then_warm(project: FixtureProject) -> ColdAndWarm:
     warm_began = time.time_ns()
     warm = project.run()
     caches = project.caches.iterdir()
-    return ColdAndWarm(project, cold, warm, {cache.name: files_changed_since(cache, warm_began) for cache in caches})
+    return ColdAndWarm(
+        project, cold, warm, {cache.name: cache_entries_changed_since(cache, warm_began) for cache in caches}
+    )
 
 
 class FixtureProject:

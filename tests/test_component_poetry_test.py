@@ -28,9 +28,9 @@ from pipelines import (
     add_a_failing_test,
     built_job_image,
     bytecode_in,
+    cache_entries_changed_since,
     cached_archive_names,
     cached_files,
-    files_changed_since,
     is_cobertura,
     job_tools,
     junit_counts,
@@ -145,7 +145,10 @@ def test_changed_pyproject_updates_the_venv_and_saves_it_under_the_same_key(tmp_
     assert "Poetry 2.5.1 restored from the cache" in log
     assert SAVED.search(log)
     changed = [
-        path for key in project.caches.iterdir() for path in files_changed_since(key, began) if (key / path).is_file()
+        path
+        for key in project.caches.iterdir()
+        for path in cache_entries_changed_since(key, began)
+        if (key / path).is_file()
     ]
     assert sorted(changed) == [".poetry-test/venv.stamp", ".poetry-test/venv.tar"]
 

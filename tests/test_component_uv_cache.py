@@ -26,9 +26,9 @@ from pipelines import (
     FixtureProject,
     add_a_failing_test,
     bytecode_in,
+    cache_entries_changed_since,
     cached_archive_names,
     cached_files,
-    files_changed_since,
     is_cobertura,
     job_tools,
     junit_counts,
@@ -216,7 +216,7 @@ def test_environment_changed_under_the_same_key_is_saved(tmp_path: Path) -> None
     assert re.search(r"^Installed \d+ packages", log, re.MULTILINE), log[-2000:]
     assert SAVED.search(log)
     (cache,) = project.caches.iterdir()
-    changed = [path for path in files_changed_since(cache, began) if (cache / path).is_file()]
+    changed = [path for path in cache_entries_changed_since(cache, began) if (cache / path).is_file()]
     assert sorted(changed) == [".uv-cache/venv.stamp", ".uv-cache/venv.tar"]
 
 

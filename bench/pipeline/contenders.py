@@ -30,9 +30,9 @@ from pipelines import (
     PYTHON_VERSION,
     FixtureProject,
     PipelineRun,
+    cache_entries_changed_since,
     dockerfile_run_commands,
     documented_dockerfile,
-    files_changed_since,
     job_ca_file,
     job_podman,
     render_component,
@@ -183,7 +183,7 @@ class Group:
         if failed:
             raise RuntimeError(f"{', '.join(failed)} did not pass:\n{run.output[-4000:]}")
         keys = sorted(key for key in caches.iterdir()) if caches.exists() else []
-        changed = {key.name: key.name not in before or bool(files_changed_since(key, started)) for key in keys}
+        changed = {key.name: key.name not in before or bool(cache_entries_changed_since(key, started)) for key in keys}
         costs = {key.name: self.setting.zip_cost(key) for key in keys}
         logs = job_logs(stamped, list(self.jobs))
         per_job = {job: job_steps(logs[job], marks) for job, marks in self.jobs.items()}
