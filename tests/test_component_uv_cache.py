@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ci_catalog.cimodel import never_runs
 from ci_catalog.render import RenderOptions, render_path
 from pipelines import (
     PYTHON_VERSION,
@@ -103,9 +104,13 @@ def test_version_the_tests_run_is_the_pinned_default() -> None:
 
 def cache_role(job: dict[str, Any]) -> tuple[object, ...]:
     """What a job does with the cache: whether it runs, its policy, when it saves, whether it saves."""
-    never = job.get("rules") == [{"when": "never"}]
     cache = job["cache"]
-    return ("never runs" if never else "runs", cache["policy"], cache.get("when"), job["variables"]["UV_CACHE_SAVES"])
+    return (
+        "never runs" if never_runs(job) else "runs",
+        cache["policy"],
+        cache.get("when"),
+        job["variables"]["UV_CACHE_SAVES"],
+    )
 
 
 @pytest.mark.parametrize(
