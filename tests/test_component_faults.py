@@ -319,6 +319,47 @@ def test_poetry_test_venv_archive_cut_short_is_built_anew_and_saved(
     assert "poetry-test: using the cached .venv" in again.log(POETRY_JOB), again.output[-3000:]
 
 
+def run_needing_poetry(project: FixtureProject) -> PipelineRun:
+    """A run whose .venv Poetry must install: the .venv's stamp is gone, so Poetry starts."""
+    (stamp,) = project.caches.glob("*/.poetry-test/venv.stamp")
+    stamp.unlink()
+    return project.run()
+
+
+def poetry_cut_half_way(archive: Path) -> None:
+    archive.write_bytes(archive.read_bytes()[: cut_half_way(archive)])
+
+
+def poetry_without_its_console(archive: Path) -> None:
+    """The archive without Poetry's `poetry/console/` package, as an archive cut between two files
+    can be: tar reads it without an error and Poetry's version still reads right, but
+    `python -m poetry` cannot start."""
+    kept = archive.with_suffix(".kept")
+    with tarfile.open(archive) as source, tarfile.open(kept, "w") as target:
+        for member in source.getmembers():
+            if "/site-packages/poetry/console/" not in member.name:
+                target.addfile(member, source.extractfile(member) if member.isfile() else None)
+    kept.replace(archive)
+
+
+@pytest.mark.parametrize("damage", [poetry_cut_half_way, poetry_without_its_console])
+def test_poetry_test_poetry_archive_damaged_is_installed_anew_and_saved(
+    poetry_warmed: FixtureProject, damage: Callable[[Path], None]
+) -> None:
+    """Poetry's own archive, damaged, is not used: a Poetry missing some of its files would fail
+    the install with an import error, in every job until its version changed."""
+    (archive,) = poetry_warmed.caches.glob("*/.poetry-test/poetry.tar")
+    damage(archive)
+    run = run_needing_poetry(poetry_warmed)
+    assert run.passed(POETRY_JOB), run.output[-3000:]
+    log = run.log(POETRY_JOB)
+    assert "poetry-test: Poetry's cached archive is damaged (its checksum is not its stamp's)" in log
+    assert "poetry-test: installing Poetry" in log
+    again = run_needing_poetry(poetry_warmed)
+    assert again.passed(POETRY_JOB), again.output[-3000:]
+    assert re.search(r"poetry-test: Poetry \S+ restored from the cache", again.log(POETRY_JOB)), again.output[-3000:]
+
+
 def test_report_written_to_a_full_disk_fails_the_test_job_clearly(uv_warmed, tmp_path: Path) -> None:
     project, _ = uv_warmed
     with full_filesystem(tmp_path / "full") as mount:

@@ -69,6 +69,7 @@ def test_job_leaves_junit_and_cobertura_reports(warmed) -> None:
 @pytest.mark.e2e
 def test_caches_hold_the_venv_and_poetry_each_as_one_compressed_file(warmed) -> None:
     assert cached_files(warmed.project) == [
+        ".poetry-test/poetry.stamp",
         ".poetry-test/poetry.tar",
         ".poetry-test/venv.stamp",
         ".poetry-test/venv.tar",
@@ -232,7 +233,12 @@ def test_venv_built_by_a_job_whose_tests_fail_is_cached_for_the_next_run(tmp_pat
     first = project.run()
     assert first.failed(JOB)
     assert SAVED.search(first.log(JOB)), first.log(JOB)[-2000:]
-    assert cached_files(project) == [".poetry-test/poetry.tar", ".poetry-test/venv.stamp", ".poetry-test/venv.tar"]
+    assert cached_files(project) == [
+        ".poetry-test/poetry.stamp",
+        ".poetry-test/poetry.tar",
+        ".poetry-test/venv.stamp",
+        ".poetry-test/venv.tar",
+    ]
     second = project.run()
     assert second.failed(JOB)
     assert "poetry-test: using the cached .venv" in second.log(JOB)
