@@ -150,3 +150,12 @@ def test_a_catalog_version_that_is_not_semver_fails(cli, released: GitCatalog) -
     result = cli("release", "check", "--catalog", released.root)
     assert result.code == 1
     assert "catalog.yml:1:1: error: `version: 2.0` is not a semantic version like 1.2.0" in result.out
+
+
+def test_a_linked_template_fails_as_gitlab_would_publish_the_link_s_text(cli, released: GitCatalog) -> None:
+    prepare(released, "2.0.0")
+    (released.root / "templates" / "deploy.yml").symlink_to("build/template.yml")
+    result = cli("release", "check", "--catalog", released.root)
+    assert result.code == 1
+    assert "`templates/deploy.yml` is a link to build/template.yml: GitLab does not follow links" in result.out
+    assert "nothing is released" in result.err

@@ -51,6 +51,8 @@ def check_release(root: Path, tag: str | None) -> ReleaseReport:
     _check_tag(report, tag, version, manifest)
     _check_changelog(report, root)
     _check_gitlab_requirements(report, root, len(catalog.components))
+    # A link under templates/ would be published as a component whose text is a path.
+    report.problems += catalog.template_problems
     _check_bump(report, GitRepo(root), tag, version)
     return report
 
