@@ -256,3 +256,24 @@ def test_an_unknown_option_among_files_is_named_alone(cli, tmp_path: Path) -> No
     result = cli("lint", good, "--bogus", good)
     assert result.code == 2
     assert result.err.endswith("ci-catalog: error: unrecognized arguments: --bogus\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "how_to_name_one"),
+    [
+        (["check", "{folder}"], "run it in a catalog or name one"),
+        (["list", "{folder}"], "run it in a catalog or name one"),
+        (["docs", "--check", "{folder}"], "run it in a catalog or name one"),
+        (["show", "uv-cache", "--catalog", "{folder}"], "run it in a catalog or give --catalog"),
+        (["site", "--catalog", "{folder}", "{folder}/site"], "run it in a catalog or give --catalog"),
+        (["test", "--catalog", "{folder}"], "run it in a catalog or give --catalog"),
+        (["release", "check", "--catalog", "{folder}"], "run it in a catalog or give --catalog"),
+    ],
+)
+def test_every_catalog_command_refuses_a_folder_without_templates_alike(
+    cli, tmp_path: Path, command: list[str], how_to_name_one: str
+) -> None:
+    result = cli(*(part.format(folder=tmp_path) for part in command))
+    assert result.code == 2
+    assert f"{tmp_path}: not a catalog (no templates/ folder); {how_to_name_one}" in result.err
+    assert not (tmp_path / "site").exists()

@@ -22,6 +22,8 @@ from ci_catalog.problems import Marks, Problem
 from ci_catalog.yamlread import YamlError, read_document
 
 MANIFEST = "catalog.yml"
+# The folder GitLab finds a project's components in.
+TEMPLATES = "templates"
 MAX_MANIFEST_SIZE = 2 * 1024 * 1024
 # app/models/ci/catalog/components_project.rb: TEMPLATE_PATH_REGEX, what a release counts
 # and publishes as components (Ruby's and Gitaly's \w are ASCII).
@@ -67,8 +69,13 @@ class Catalog:
     @property
     def template_problems(self) -> list[Problem]:
         """The problems of files under templates/, such as a link, which hide a component GitLab would list."""
-        templates = self.root / "templates"
+        templates = self.root / TEMPLATES
         return [problem for problem in self.problems if Path(problem.file).is_relative_to(templates)]
+
+
+def is_catalog(root: Path) -> bool:
+    """Whether `root` is a catalog folder: one with a templates/ folder."""
+    return (root / TEMPLATES).is_dir()
 
 
 def relative(root: Path, path: Path) -> str:
@@ -103,7 +110,7 @@ def template_files(root: Path) -> TemplateFiles:
     """
     found = TemplateFiles()
     top = root.resolve()
-    pending = [root / "templates"]
+    pending = [root / TEMPLATES]
     while pending:
         folder = pending.pop()
         if _reported_link(folder, root, top, found.problems):

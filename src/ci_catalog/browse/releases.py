@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ci_catalog.catalog import MANIFEST, Catalog, load_catalog
+from ci_catalog.catalog import MANIFEST, TEMPLATES, Catalog, load_catalog
 from ci_catalog.versions.gitrepo import GitError, GitRepo
 from ci_catalog.versions.releases import LATEST, Release, parse_tag, releases
 
@@ -97,7 +97,7 @@ def catalog_at_tag(root: Path, tag: str) -> Iterator[Catalog]:
     sha = repo.commit_of(tag)
     with tempfile.TemporaryDirectory(prefix="ci-catalog-release-") as folder:
         copy = Path(folder)
-        names = ([MANIFEST] + repo.files(sha, "templates")) if sha else []
+        names = ([MANIFEST] + repo.files(sha, TEMPLATES)) if sha else []
         for name in names:
             text = repo.show(sha or "", name)
             if text is None:

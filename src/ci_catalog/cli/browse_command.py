@@ -14,6 +14,7 @@ from ci_catalog.browse import docs_pages, site
 from ci_catalog.browse.releases import catalog_versions
 from ci_catalog.browse.views import catalog_dict, catalog_text, component_text, component_view
 from ci_catalog.catalog import Catalog, load_catalog
+from ci_catalog.cli.catalog_folder import GIVE_THE_OPTION, NAME_ONE, catalog_folder
 from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint import unique_problems
@@ -23,10 +24,8 @@ from ci_catalog.report import text_line
 from ci_catalog.terminal import shown
 
 
-def open_catalog(folder: str) -> Catalog:
-    root = Path(folder)
-    if not (root / "templates").is_dir():
-        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+def open_catalog(folder: str, how_to_name_one: str) -> Catalog:
+    root = catalog_folder(folder, how_to_name_one)
     catalog = load_catalog(root)
     # A catalog.yml `lint` and `check` cannot use is a problem here too: one file, one exit code.
     catalog.problems = unique_problems(catalog.problems + find_config(root).problems)
@@ -34,7 +33,7 @@ def open_catalog(folder: str) -> Catalog:
 
 
 def list_components(args: argparse.Namespace) -> int:
-    catalog = open_catalog(args.catalog)
+    catalog = open_catalog(args.catalog, NAME_ONE)
     versions = catalog_versions(catalog)
     if args.format == "json":
         print(to_json(catalog_dict(catalog, versions)))
@@ -44,7 +43,7 @@ def list_components(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    catalog = open_catalog(args.catalog)
+    catalog = open_catalog(args.catalog, GIVE_THE_OPTION)
     component = next((item for item in catalog.components if item.name == args.name), None)
     if component is None:
         known = ", ".join(item.name for item in catalog.components) or "none"
@@ -63,7 +62,7 @@ def show(args: argparse.Namespace) -> int:
 
 
 def docs(args: argparse.Namespace) -> int:
-    catalog = open_catalog(args.catalog)
+    catalog = open_catalog(args.catalog, NAME_ONE)
     pages = docs_pages.expected_pages(catalog)
     if pages.problems:
         return _report(pages.problems, "no page written: fix these first")
@@ -81,7 +80,7 @@ def docs(args: argparse.Namespace) -> int:
 
 
 def build_site(args: argparse.Namespace) -> int:
-    catalog = open_catalog(args.catalog)
+    catalog = open_catalog(args.catalog, GIVE_THE_OPTION)
     refusal = site.refusal(Path(args.out), catalog.root)
     if refusal:
         raise UsageError(refusal)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ci_catalog.catalog import Example, load_catalog
 from ci_catalog.cimodel import component_context
+from ci_catalog.cli.catalog_folder import NAME_ONE, catalog_folder
 from ci_catalog.cli.progress import Progress
 from ci_catalog.emit import to_json, to_yaml
 from ci_catalog.exits import Exit, UsageError
@@ -111,9 +112,7 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    root = Path(args.catalog)
-    if not (root / "templates").is_dir():
-        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or name one")
+    root = catalog_folder(args.catalog, NAME_ONE)
     catalog = load_catalog(root)
     reports: list[FileReport] = []  # catalog.yml's own problems come with the lint findings
     from ci_catalog.lint.cache import findings_cache

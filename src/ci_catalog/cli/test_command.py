@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ci_catalog.catalog import load_catalog
 from ci_catalog.catalog_cases import Case
+from ci_catalog.cli.catalog_folder import GIVE_THE_OPTION, catalog_folder
 from ci_catalog.cli.run_command import runner_options
 from ci_catalog.cli.versions_command import print_problems
 from ci_catalog.exits import Exit, UsageError
@@ -24,9 +25,7 @@ from ci_catalog.writing import write_text
 
 
 def test(args: argparse.Namespace) -> int:
-    root = Path(args.catalog)
-    if not (root / "templates").is_dir():
-        raise UsageError(f"{root}: not a catalog (no templates/ folder); give --catalog")
+    root = catalog_folder(args.catalog, GIVE_THE_OPTION)
     catalog = load_catalog(root)
     if catalog.problems:
         print_problems(catalog.problems, sys.stderr)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ci_catalog.catalog import MANIFEST, load_catalog, manifest_project
+from ci_catalog.cli.catalog_folder import GIVE_THE_OPTION, catalog_folder
 from ci_catalog.cli.expand_options import DEFAULT_SERVER_FQDN
 from ci_catalog.emit import to_json
 from ci_catalog.exits import Exit, UsageError
@@ -99,9 +100,7 @@ def diff(args: argparse.Namespace) -> int:
 
 
 def release_check(args: argparse.Namespace) -> int:
-    root = Path(args.catalog)
-    if not (root / "templates").is_dir():
-        raise UsageError(f"{root}: no templates/ folder here; run it in a catalog or give --catalog")
+    root = catalog_folder(args.catalog, GIVE_THE_OPTION)
     tag = args.tag if args.tag is not None else (os.environ.get("CI_COMMIT_TAG") or None)
     report = check_release(root, tag)
     for line in report.passed:

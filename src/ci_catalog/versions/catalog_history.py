@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ci_catalog.catalog import components_by_name
+from ci_catalog.catalog import TEMPLATES, components_by_name
 from ci_catalog.interface import ComponentInterface, interface_of_text
 from ci_catalog.problems import Problem
 from ci_catalog.versions.gitrepo import GitRepo
@@ -26,7 +26,7 @@ def catalog_at(repo: GitRepo, revision: str) -> CatalogState:
         state.problems.append(Problem(message, str(repo.root), code="git"))
         return state
     state.sha = sha
-    for name, path in components_by_name(repo.files(sha, "templates")).items():
+    for name, path in components_by_name(repo.files(sha, TEMPLATES)).items():
         text = repo.show(sha, path) or ""
         interface = interface_of_text(name, text, f"{path}@{revision}")
         state.interfaces[name] = interface

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from ci_catalog.catalog import MANIFEST, components_by_name
+from ci_catalog.catalog import MANIFEST, TEMPLATES, components_by_name
 from ci_catalog.versions.address import Address, content_not_found
 from ci_catalog.versions.gitrepo import FULL_SHA_LENGTHS, GitRepo
 from ci_catalog.versions.releases import LATEST, PARTIAL_VERSION, Release, latest, releases
@@ -82,7 +82,7 @@ class CatalogRepo:
         commits = self.repo.tag_commits()
         revisions = {self.repo.commit_of("HEAD")} | {commits[release.tag] for release in self.releases()}
         for sha in sorted(revision for revision in revisions if revision):
-            names |= components_by_name(self.repo.files(sha, "templates")).keys()
+            names |= components_by_name(self.repo.files(sha, TEMPLATES)).keys()
         return frozenset(names)
 
 

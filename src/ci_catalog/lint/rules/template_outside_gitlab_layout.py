@@ -57,7 +57,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ci_catalog.catalog import COMPONENT_PATH, relative
+from ci_catalog.catalog import COMPONENT_PATH, TEMPLATES, relative
 from ci_catalog.lint.context import CatalogContext
 from ci_catalog.loading import load_path
 from ci_catalog.problems import Problem
@@ -98,7 +98,7 @@ def _advice(name: str, root: Path) -> str:
         return f"GitLab reads only `.yml` files; rename it to `{_with_suffix(name, 'yml')}`"
     if len(parts) == 2 and stem != "template":
         folder = parts[0]
-        if (root / "templates" / folder / "template.yml").exists():
+        if (root / TEMPLATES / folder / "template.yml").exists():
             return (
                 f"a component folder's entry point is `template.yml`; if it is a component of its own, "
                 f"move it to `templates/{stem}.yml`"
