@@ -19,5 +19,7 @@ def describe() -> str:
         # ARM's /proc/cpuinfo names no model; platform.processor() may be empty too.
         platform.processor() or platform.machine(),
     )
-    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024**2
-    return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.system()} {platform.release()}"
+    # One decimal: MemTotal is what the kernel leaves of the machine's memory, so a whole
+    # number rounded down names a 24 GiB machine 23 GiB.
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024**2
+    return f"{os.cpu_count()} cores ({model}), {memory:.1f} GiB, {platform.system()} {platform.release()}"

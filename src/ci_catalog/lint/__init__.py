@@ -85,6 +85,7 @@ class LintRun:
         self._linter.add_source(source)
 
     def poll(self) -> None:
+        """Let finished ShellCheck processes hand over their findings and waiting batches start."""
         self._linter.poll()
 
     def finish(self) -> list[Problem]:
