@@ -360,6 +360,18 @@ def test_poetry_test_poetry_archive_damaged_is_installed_anew_and_saved(
     assert re.search(r"poetry-test: Poetry \S+ restored from the cache", again.log(POETRY_JOB)), again.output[-3000:]
 
 
+def test_poetry_test_poetry_archive_without_a_stamp_is_installed_anew_and_saved(poetry_warmed: FixtureProject) -> None:
+    """As a cache an older poetry-test saved: Poetry's archive, with no stamp to check it against."""
+    (stamp,) = poetry_warmed.caches.glob("*/.poetry-test/poetry.stamp")
+    stamp.unlink()
+    run = run_needing_poetry(poetry_warmed)
+    assert run.passed(POETRY_JOB), run.output[-3000:]
+    log = run.log(POETRY_JOB)
+    assert "poetry-test: Poetry's cached archive has no stamp (an older poetry-test saved it)" in log
+    assert "poetry-test: installing Poetry" in log
+    assert list(poetry_warmed.caches.glob("*/.poetry-test/poetry.stamp")), "the new archive's stamp was not saved"
+
+
 def test_report_written_to_a_full_disk_fails_the_test_job_clearly(uv_warmed, tmp_path: Path) -> None:
     project, _ = uv_warmed
     with full_filesystem(tmp_path / "full") as mount:

@@ -67,7 +67,7 @@ def test_job_leaves_junit_and_cobertura_reports(warmed) -> None:
 
 
 @pytest.mark.e2e
-def test_caches_hold_the_venv_and_poetry_each_as_one_compressed_file(warmed) -> None:
+def test_caches_hold_the_venv_and_poetry_each_as_one_file_with_its_stamp(warmed) -> None:
     assert cached_files(warmed.project) == [
         ".poetry-test/poetry.stamp",
         ".poetry-test/poetry.tar",
