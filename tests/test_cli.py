@@ -276,4 +276,3 @@ def test_every_catalog_command_refuses_a_folder_without_templates_alike(
     result = cli(*(part.format(folder=tmp_path) for part in command))
     assert result.code == 2
     assert f"{tmp_path}: not a catalog (no templates/ folder); {how_to_name_one}" in result.err
-    assert not (tmp_path / "site").exists()

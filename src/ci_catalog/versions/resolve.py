@@ -153,7 +153,7 @@ def _not_found(catalog: CatalogRepo, address: Address) -> str:
 
 def component_text(catalog: CatalogRepo, sha: str, name: str) -> tuple[str, str] | None:
     """The component's file path and text at `sha`, in GitLab's lookup order."""
-    for path in (f"templates/{name}.yml", f"templates/{name}/template.yml"):
+    for path in (f"{TEMPLATES}/{name}.yml", f"{TEMPLATES}/{name}/template.yml"):
         text = catalog.repo.show(sha, path)
         if text is not None:
             return path, text
