@@ -268,6 +268,7 @@ def test_an_unknown_option_among_files_is_named_alone(cli, tmp_path: Path) -> No
         (["site", "--catalog", "{folder}", "{folder}/site"], "run it in a catalog or give --catalog"),
         (["test", "--catalog", "{folder}"], "run it in a catalog or give --catalog"),
         (["release", "check", "--catalog", "{folder}"], "run it in a catalog or give --catalog"),
+        (["lint", "{folder}"], "name a component file instead"),
     ],
 )
 def test_every_catalog_command_refuses_a_folder_without_templates_alike(

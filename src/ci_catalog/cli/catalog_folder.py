@@ -10,6 +10,8 @@ from ci_catalog.exits import UsageError
 # How each command is told which catalog to work on.
 NAME_ONE = "run it in a catalog or name one"
 GIVE_THE_OPTION = "run it in a catalog or give --catalog"
+# lint takes files too.
+NAME_A_FILE = "name a component file instead"
 
 
 def catalog_folder(folder: str, how_to_name_one: str) -> Path:

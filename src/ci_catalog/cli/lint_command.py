@@ -7,7 +7,8 @@ import sys
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from ci_catalog.catalog import TEMPLATES, discover_templates, is_catalog, template_files
+from ci_catalog.catalog import discover_templates, template_files
+from ci_catalog.cli.catalog_folder import NAME_A_FILE, catalog_folder
 from ci_catalog.cli.progress import Progress
 from ci_catalog.exits import Exit, UsageError
 from ci_catalog.lint import lint_catalog, lint_files, sort_problems, unique_problems
@@ -27,8 +28,8 @@ def lint_targets(paths: list[str], cache: bool = False) -> tuple[list[Problem], 
     targets: list[tuple[Path, LintConfig]] = []
     for name in paths or ["."]:
         path = Path(name)
-        if path.is_dir() and not is_catalog(path):
-            raise UsageError(f"{path}: not a catalog (no {TEMPLATES}/ folder); name a component file instead")
+        if path.is_dir():
+            catalog_folder(name, NAME_A_FILE)
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         targets.append((path, _config_for(path)))
