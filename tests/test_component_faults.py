@@ -260,6 +260,11 @@ def uv_cache_archive(project: FixtureProject) -> Path:
     return cache / ".uv-cache" / "venv.tar"
 
 
+def cut_short(archive: Path, cut: Callable[[Path], int]) -> None:
+    """The archive ending where `cut` says, as a cache archive that was cut short restores."""
+    archive.write_bytes(archive.read_bytes()[: cut(archive)])
+
+
 def cut_half_way(archive: Path) -> int:
     """Where the archive ends when it is cut in the middle of a file's bytes: tar fails on it."""
     return archive.stat().st_size // 2
@@ -282,7 +287,7 @@ def test_uv_cache_archive_cut_short_is_rebuilt_and_the_next_pipeline_downloads_n
     project, warm = uv_warmed
     assert warm.passed("uv-test"), warm.output[-3000:]
     archive = uv_cache_archive(project)
-    archive.write_bytes(archive.read_bytes()[: cut(archive)])
+    cut_short(archive, cut)
 
     run = project.run()
     assert run.passed("uv-test"), run.output[-3000:]
@@ -309,7 +314,7 @@ def test_poetry_test_venv_archive_cut_short_is_built_anew_and_saved(
     poetry_warmed: FixtureProject, cut: Callable[[Path], int]
 ) -> None:
     (archive,) = poetry_warmed.caches.glob("*/.poetry-test/venv.tar")
-    archive.write_bytes(archive.read_bytes()[: cut(archive)])
+    cut_short(archive, cut)
     run = poetry_warmed.run()
     assert run.passed(POETRY_JOB), run.output[-3000:]
     log = run.log(POETRY_JOB)
@@ -327,7 +332,7 @@ def run_needing_poetry(project: FixtureProject) -> PipelineRun:
 
 
 def poetry_cut_half_way(archive: Path) -> None:
-    archive.write_bytes(archive.read_bytes()[: cut_half_way(archive)])
+    cut_short(archive, cut_half_way)
 
 
 def poetry_without_its_console(archive: Path) -> None:
